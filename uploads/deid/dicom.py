@@ -28,7 +28,6 @@ from pydicom import dcmread
 from pydicom.datadict import dictionary_VR
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.errors import InvalidDicomError
 from pydicom.filewriter import dcmwrite
 from pydicom.multival import MultiValue
 from pydicom.sequence import Sequence
@@ -79,7 +78,23 @@ def deidentify_dicom(
     """
     if not exam_label.isascii() or "\\" in exam_label:
         raise ValueError("exam_label must be plain ASCII without backslash")
-    source = _parse(_read_all(src))
+    data = _read_all(src)  # an OSError here is the platform's problem, not the file's
+    try:
+        encoded, outcome = _deidentify(data, key, exam_label)
+    except DeidRejected:
+        raise
+    except Exception:  # untrusted bytes: pydicom may fail in many ways on a damaged file
+        # `from None`: pydicom's own message may quote values read from the file.
+        raise DeidRejected("unreadable", "The DICOM file is damaged and cannot be read.") from None
+    if isinstance(dst, Path):
+        dst.write_bytes(encoded)
+    else:
+        dst.write(encoded)
+    return outcome
+
+
+def _deidentify(data: bytes, key: bytes, exam_label: str) -> tuple[bytes, DicomOutcome]:
+    source = _parse(data)
     sop_class = _sop_class(source)
     study, series, instance = (_required_uid(source, kw) for kw in _INSTANCE_UID_KEYWORDS)
     hold = _hold_reasons(source, sop_class)
@@ -87,16 +102,13 @@ def deidentify_dicom(
     out = _filtered(source, key)
     _set_patient_and_deid_attributes(out, source, exam_label)
     if sop_class in profile.ULTRASOUND_CLASSES and "us_no_regions" not in hold:
-        hold += blank_outside_regions(out, source.file_meta.TransferSyntaxUID)
-        if "us_compressed_not_blanked" not in hold:
+        not_blanked = blank_outside_regions(out, source.file_meta.TransferSyntaxUID)
+        hold += not_blanked
+        if not not_blanked:
             _add_method_code(out, "113101", "Clean Pixel Data Option")
 
     encoded = _encode(out, sop_class, source)
-    if isinstance(dst, Path):
-        dst.write_bytes(encoded)
-    else:
-        dst.write(encoded)
-    return DicomOutcome(
+    return encoded, DicomOutcome(
         study_key=keyed_hash(study, key=key),
         series_key=keyed_hash(series, key=key),
         instance_key=keyed_hash(instance, key=key),
@@ -124,10 +136,10 @@ def _parse(data: bytes) -> Dataset:
         raise DeidRejected("not_dicom", "The file is not a DICOM Part 10 file (no 'DICM' marker).")
     try:
         ds = dcmread(io.BytesIO(data))
-    except (InvalidDicomError, EOFError, ValueError, KeyError, TypeError) as exc:
-        raise DeidRejected("truncated", "The DICOM file is damaged or cut short.") from exc
+    except Exception:  # noqa: BLE001 - any parse failure of untrusted bytes
+        raise DeidRejected("truncated", "The DICOM file is damaged or cut short.") from None
     if "TransferSyntaxUID" not in ds.file_meta:
-        raise DeidRejected("not_dicom", "The DICOM file meta information is incomplete.")
+        raise DeidRejected("truncated", "The DICOM file meta information is cut short.")
     _check_complete(ds, data)
     return ds
 
@@ -140,11 +152,14 @@ def _check_complete(ds: Dataset, data: bytes) -> None:
         defined = isinstance(raw, RawDataElement) and raw.length != _UNDEFINED
         if defined and raw.value is not None and len(raw.value) < raw.length:
             raise DeidRejected("truncated", "The DICOM file is cut short.")
-    if not any(tag in ds for tag in _PIXEL_TAGS):
-        if b"\xe0\x7f\x10\x00" in data:  # the Pixel Data tag was there: the file is cut
-            raise DeidRejected("truncated", "The DICOM file is cut short in its pixel data.")
-        if "SOPClassUID" in ds and _sop_class_of(ds) in profile.IMAGE_STORAGE:
-            raise DeidRejected("no_pixel_data", "The DICOM file holds no pixel data.")
+    if any(tag in ds for tag in _PIXEL_TAGS) or _sop_class_of(ds) not in profile.IMAGE_STORAGE:
+        return
+    # A Pixel Data tag at or after the last element pydicom could read means the file
+    # was cut inside it (an icon's pixel data sits earlier, inside its sequence).
+    last = max((getattr(ds.get_item(t), "value_tell", 0) or 0) for t in ds.keys())  # noqa: SIM118
+    if data.find(b"\xe0\x7f\x10\x00", last) != -1:
+        raise DeidRejected("truncated", "The DICOM file is cut short in its pixel data.")
+    raise DeidRejected("no_pixel_data", "The DICOM file holds no pixel data (it may be cut short).")
 
 
 def _sop_class_of(ds: Dataset) -> str:
@@ -153,6 +168,8 @@ def _sop_class_of(ds: Dataset) -> str:
 
 def _sop_class(ds: Dataset) -> str:
     media_class = str(ds.file_meta.get("MediaStorageSOPClassUID", ""))
+    if "SOPClassUID" not in ds and media_class in profile.IMAGE_STORAGE:
+        raise DeidRejected("truncated", "The DICOM file is cut short before its SOP Class.")
     if "SOPClassUID" not in ds:
         kind = "a DICOMDIR" if media_class == "1.2.840.10008.1.3.10" else "not an image"
         raise DeidRejected("unsupported_sop_class", f"The DICOM file is {kind}.")
