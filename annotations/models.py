@@ -1,0 +1,1 @@
+# Annotation models arrive with the annotation issue.

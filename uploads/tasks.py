@@ -1,0 +1,24 @@
+"""Celery jobs of the ingest pipeline. Each is idempotent: running it twice changes nothing."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from uploads import ingest
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=3,
+    soft_time_limit=3600,
+)
+def ingest_uploaded_file(self, file_id: str) -> str:
+    return ingest.ingest_uploaded_file(file_id)
+
+
+@shared_task
+def sweep_quarantine() -> dict[str, int]:
+    return ingest.sweep_quarantine(requeue=lambda file_id: ingest_uploaded_file.delay(file_id))

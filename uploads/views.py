@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from centers.models import Center
+from centers.roles import roles_of
+from challenges.selectors import tasks_open_for_upload
+from uploads import selectors, services
+from uploads.forms import ReviewForm, UploadStartForm
+from uploads.models import ExamState
+
+
+def _upload_centers(user):
+    return Center.objects.filter(
+        id__in=roles_of(user).centers_with("manager", "uploader"), status=Center.Status.APPROVED
+    )
+
+
+@login_required
+def upload_new(request: HttpRequest) -> HttpResponse:
+    if not roles_of(request.user).is_uploader:
+        raise PermissionDenied
+    form = UploadStartForm(
+        request.POST or None,
+        tasks=tasks_open_for_upload(request.user),
+        centers=_upload_centers(request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            upload = services.start_upload(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            return redirect("uploads:session", upload_id=upload.id)
+    return render(request, "uploads/new.html", {"form": form})
+
+
+@login_required
+def upload_session(request: HttpRequest, upload_id) -> HttpResponse:
+    upload = get_object_or_404(
+        selectors.uploads_visible_to(request.user).select_related("task", "center"), pk=upload_id
+    )
+    return render(request, "uploads/session.html", {"upload": upload, **_progress(upload)})
+
+
+@login_required
+def upload_progress(request: HttpRequest, upload_id) -> HttpResponse:
+    """The live panel (polled by htmx): each file's state and reasons, and the exams created."""
+    upload = get_object_or_404(selectors.uploads_visible_to(request.user), pk=upload_id)
+    return render(request, "uploads/progress.html", {"upload": upload, **_progress(upload)})
+
+
+def _progress(upload) -> dict:
+    files = list(upload.files.order_by("created_at"))
+    exams = selectors.exams_of_upload(upload)
+    busy = any(f.state in ("receiving", "received", "processing") for f in files)
+    return {"files": files, "exams": exams, "busy": busy}
+
+
+@login_required
+def exam_list(request: HttpRequest) -> HttpResponse:
+    exams = selectors.exams_visible_to(request.user).select_related("task", "center")
+    state = request.GET.get("state", "")
+    if state in ExamState.values:
+        exams = exams.filter(state=state)
+    context = {"exams": exams[:500], "states": ExamState.choices, "state": state}
+    return render(request, "uploads/exams.html", context)
+
+
+@login_required
+def exam_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    exam = get_object_or_404(
+        selectors.exams_visible_to(request.user).select_related("task", "center", "consent"),
+        public_id=public_id,
+    )
+    roles = roles_of(request.user)
+    context = {
+        "exam": exam,
+        "events": exam.events.select_related("actor"),
+        "review_form": ReviewForm()
+        if selectors.review_queue(request.user).filter(pk=exam.pk).exists()
+        else None,
+        "can_withdraw": exam.state != ExamState.WITHDRAWN
+        and (
+            roles.superuser
+            or exam.center_id in roles.centers_with("manager", "uploader")
+            or exam.task.challenge_id in roles.organizer_of
+        ),
+    }
+    return render(request, "uploads/exam.html", context)
+
+
+@login_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    if not roles_of(request.user).is_reviewer:
+        raise PermissionDenied
+    queue = selectors.review_queue(request.user)
+    return render(
+        request, "uploads/review_queue.html", {"exams": queue[:200], "total": queue.count()}
+    )
+
+
+@login_required
+@require_POST
+def review_decide(request: HttpRequest, public_id: str) -> HttpResponse:
+    exam = get_object_or_404(selectors.review_queue(request.user), public_id=public_id)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect("uploads:exam", public_id=public_id)
+    services.review_exam(
+        exam=exam,
+        reviewer=request.user,
+        accept=form.cleaned_data["decision"] == "accept",
+        reason=form.cleaned_data["reason"],
+        note=form.cleaned_data["note"],
+    )
+    messages.success(request, _("Decision recorded for %(exam)s.") % {"exam": exam.public_id})
+    return redirect("uploads:review_queue")
+
+
+@login_required
+@require_POST
+def exam_withdraw(request: HttpRequest, public_id: str) -> HttpResponse:
+    exam = get_object_or_404(selectors.exams_visible_to(request.user), public_id=public_id)
+    if exam.state == ExamState.WITHDRAWN:
+        return redirect("uploads:exam", public_id=public_id)
+    releases = services.withdraw_exam(exam=exam, user=request.user)
+    if releases:
+        messages.warning(
+            request,
+            _("Withdrawn. It was already released in: %(releases)s.")
+            % {"releases": ", ".join(releases)},
+        )
+    else:
+        messages.success(request, _("Withdrawn: its files are erased and it was never released."))
+    return redirect("uploads:exam", public_id=public_id)
