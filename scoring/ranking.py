@@ -66,6 +66,27 @@ def _kendall_tau(official: np.ndarray, boot_ranks: np.ndarray) -> np.ndarray:
         return (b * a).sum(axis=1) / np.sqrt(untied_a * untied_b)
 
 
+def _tau_summary(tau: np.ndarray, alpha: float) -> dict[str, object]:
+    """Summary and samples; tau is undefined (None) when the official ranking is all ties."""
+    defined = tau[~np.isnan(tau)]
+    if defined.size == 0:
+        return {
+            "mean": None,
+            "median": None,
+            "low": None,
+            "high": None,
+            "samples": [None] * tau.size,
+        }
+    low, high = np.quantile(defined, [alpha / 2, 1 - alpha / 2])
+    return {
+        "mean": float(defined.mean()),
+        "median": float(np.median(defined)),
+        "low": float(low),
+        "high": float(high),
+        "samples": [None if np.isnan(x) else float(x) for x in tau],
+    }
+
+
 def _wilcoxon_greater(x: np.ndarray, y: np.ndarray) -> float:
     if np.all(x == y):
         return 1.0
@@ -173,13 +194,7 @@ def rank(
             }
             for t, name in enumerate(names)
         ],
-        "kendall_tau": {
-            "mean": float(np.nanmean(tau)),
-            "median": float(np.nanmedian(tau)),
-            "low": float(np.nanquantile(tau, alpha / 2)),
-            "high": float(np.nanquantile(tau, 1 - alpha / 2)),
-            "samples": [None if np.isnan(x) else float(x) for x in tau],
-        },
+        "kendall_tau": _tau_summary(tau, alpha),
         "pairwise": _pairwise(metric, names, points, boot, values, alpha),
     }
 
