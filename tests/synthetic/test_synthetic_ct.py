@@ -121,3 +121,18 @@ def test_bad_parameters_are_named():
         _series(size=16)
     with pytest.raises(ValueError, match="filename_style"):
         _series().write("unused", filename_style="nope")
+
+
+def test_datasets_are_generated_lazily_one_slice_at_a_time():
+    series = _series()
+    calls = []
+    spec = series.series[0]
+    series.series = [
+        type(spec)(
+            spec.number, spec.description, spec.kvp, lambda k: calls.append(k) or spec.pixels(k)
+        )
+    ]
+    stream = series.datasets()
+    assert calls == []  # nothing computed before the first slice is asked for
+    first = next(stream)
+    assert calls == [0] and first.InstanceNumber == 1
