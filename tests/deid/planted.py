@@ -282,3 +282,81 @@ def ultrasound_dataset(*, regions: bool = True, rows: int = 48, columns: int = 6
         ds.SequenceOfUltrasoundRegions = Sequence([region])
     ds.PixelData = pixels.tobytes()
     return ds, planted
+
+
+# --- ultrasound JPEG -------------------------------------------------------------------
+JPEG_TOKENS = {
+    "exif_make": "ZZEXIFMAKE",
+    "exif_serial": "ZZBODYSERIAL",
+    "exif_artist": "ZZARTIST",
+    "gps": "ZZGPSAREA",
+    "xmp": "ZZXMPCREATOR",
+    "iptc": "ZZIPTCBYLINE",
+    "icc": "ZZICCPROFILE",
+    "comment": "ZZJPEGCOMMENT",
+    "thumbnail": "ZZTHUMBNAIL",
+    "trailer": "ZZTRAILER",
+}
+BURNED_NAME = "DUPONT JEAN"
+
+
+def ultrasound_frame(width: int = 320, height: int = 240, *, header: bool = True, seed: int = 0):
+    """A grey-level ultrasound-like frame: black frame, speckled sector, text header."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width]
+    cx, top = width / 2, height * 0.22
+    angle = np.abs(np.arctan2(x - cx, y - top + 1e-9))
+    radius = np.hypot(x - cx, y - top)
+    sector = (y > top) & (angle < 0.6) & (radius < height * 0.75)
+    pixels = np.zeros((height, width), dtype=np.uint8)
+    pixels[sector] = rng.gamma(2.0, 30.0, size=int(sector.sum())).clip(0, 160).astype(np.uint8)
+    image = Image.fromarray(pixels, mode="L")
+    if header:
+        draw = ImageDraw.Draw(image)
+        font = ImageFont.load_default(size=max(12, height // 18))
+        draw.text((8, 6), f"{BURNED_NAME}  12/03/1961", fill=255, font=font)
+        draw.text((8, 6 + height // 14), "CHU LYON  19/09/2023 10:42", fill=255, font=font)
+    return image
+
+
+def jpeg_with_metadata(image, *, orientation: int = 1) -> bytes:
+    """Encode `image` with EXIF (GPS, serial), XMP, IPTC, ICC, COM, JFXX thumbnail and
+    bytes after EOI, each carrying a token."""
+    import io as _io
+
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010F] = JPEG_TOKENS["exif_make"]  # Make
+    exif[0x013B] = JPEG_TOKENS["exif_artist"]  # Artist
+    exif[0x0112] = orientation
+    exif.get_ifd(0x8769)[0xA431] = JPEG_TOKENS["exif_serial"]  # BodySerialNumber
+    exif.get_ifd(0x8825)[0x001C] = JPEG_TOKENS["gps"]  # GPSAreaInformation
+    buffer = _io.BytesIO()
+    icc = b"\x00" * 16 + JPEG_TOKENS["icc"].encode() + b"\x00" * 16
+    image.save(
+        buffer, "JPEG", quality=90, exif=exif, icc_profile=icc, comment=JPEG_TOKENS["comment"]
+    )
+    data = buffer.getvalue()
+    extra = (
+        _segment(
+            0xE1,
+            b"http://ns.adobe.com/xap/1.0/\x00<x:xmpmeta>"
+            + JPEG_TOKENS["xmp"].encode()
+            + b"</x:xmpmeta>",
+        )
+        + _segment(
+            0xED,
+            b"Photoshop 3.0\x008BIM\x04\x04\x00\x00\x00\x00\x00\x10" + JPEG_TOKENS["iptc"].encode(),
+        )
+        + _segment(
+            0xE0, b"JFXX\x00\x10" + b"\xff\xd8" + JPEG_TOKENS["thumbnail"].encode() + b"\xff\xd9"
+        )
+    )
+    return data[:2] + extra + data[2:] + JPEG_TOKENS["trailer"].encode()
+
+
+def _segment(marker: int, payload: bytes) -> bytes:
+    return bytes([0xFF, marker]) + (len(payload) + 2).to_bytes(2, "big") + payload

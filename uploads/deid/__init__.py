@@ -8,13 +8,16 @@ a return value or a log line unless the allow-list lets it through.
 
 from .dicom import DicomOutcome, deidentify_dicom
 from .errors import DeidRejected
+from .jpeg import JpegOutcome, deidentify_jpeg
 from .kinds import detect_kind
 from .uids import keyed_hash, uid_for
 
 __all__ = [
     "DeidRejected",
     "DicomOutcome",
+    "JpegOutcome",
     "deidentify_dicom",
+    "deidentify_jpeg",
     "detect_kind",
     "keyed_hash",
     "uid_for",
