@@ -62,26 +62,32 @@ def _codes(x: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 def _concordance_sorted(t: np.ndarray, k: int, p: np.ndarray) -> tuple[int, int]:
-    """Continuous predictions: sort each class once, then count against all lower classes.
+    """Continuous predictions: sort each class once, count it against all lower classes.
 
-    The running array of lower-class predictions stays sorted by inserting each class at
-    the positions already found, so the whole is K sorts, K searches and K linear merges.
+    Predictions are grouped by class (a radix sort of the class codes), each class is
+    sorted in place, and the prefix of lower classes is kept sorted by merging the next
+    run into it (timsort merges two sorted runs in linear time). Exact ties are rare with
+    continuous scores, so the 'right' search is only done for the tied values.
     """
-    good2 = pairs = 0
-    lower = np.empty(0, dtype=p.dtype)
-    for code in range(k):
-        mine = np.sort(p[t == code])
-        if mine.size == 0:
-            continue
-        if lower.size:
+    small = t.astype(np.uint8 if k <= 256 else np.intp, copy=False)
+    grouped = p[np.argsort(small, kind="stable")]
+    ends = np.cumsum(np.bincount(t, minlength=k))
+    good2 = pairs = start = 0
+    for end in ends:
+        mine = grouped[start:end]
+        mine.sort()
+        if start and mine.size:
+            lower = grouped[:start]
             left = np.searchsorted(lower, mine, side="left")
-            right = np.searchsorted(lower, mine, side="right")
-            good2 += int(left.sum()) + int(right.sum())
-            pairs += lower.size * mine.size
-            lower = np.insert(lower, left, mine) if code < k - 1 else lower
-        else:
-            lower = mine
-    return good2, pairs
+            tied = lower[np.minimum(left, start - 1)] == mine
+            good2 += 2 * int(left.sum())
+            if tied.any():
+                good2 += int((np.searchsorted(lower, mine[tied], side="right") - left[tied]).sum())
+            pairs += start * mine.size
+            if end < grouped.size:
+                grouped[:end].sort(kind="stable")
+        start = end
+    return good2, int(pairs)
 
 
 def _table_totals(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
