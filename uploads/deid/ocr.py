@@ -52,12 +52,12 @@ def ocr_text_boxes(gray: np.ndarray) -> list[Box]:
     from PIL import Image
 
     height, width = gray.shape
-    scale = 2 if max(height, width) < 1200 else 1  # header text is small; upscale it
+    scale = 2 if max(height, width) < 500 else 1  # small frames: upscale the small text
     image = Image.fromarray(gray)
     if scale > 1:
         image = image.resize((width * scale, height * scale), Image.Resampling.LANCZOS)
     words = pytesseract.image_to_data(
-        image, lang=_languages(), config="--psm 11", output_type=pytesseract.Output.DICT, timeout=60
+        image, lang=_languages(), config="--psm 3", output_type=pytesseract.Output.DICT, timeout=60
     )
     boxes = []
     for i, text in enumerate(words["text"]):
