@@ -360,3 +360,26 @@ def jpeg_with_metadata(image, *, orientation: int = 1) -> bytes:
 
 def _segment(marker: int, payload: bytes) -> bytes:
     return bytes([0xFF, marker]) + (len(payload) + 2).to_bytes(2, "big") + payload
+
+
+def leaked_tokens(data: bytes) -> list[str]:
+    """Every planted token found in `data`, in the encodings a writer might use."""
+    found = []
+    for token in all_ascii_tokens():
+        forms = [token.encode(), token.encode("utf-16-le")]
+        if "^" in token:  # a PN's components may be written on their own
+            forms += [part.encode() for part in token.split("^") if len(part) > 4]
+        if any(form in data for form in forms):
+            found.append(token)
+    codecs = ("utf-8", "latin-1", "cp1252", "iso2022_jp", "shift_jis", "euc_jp", "utf-16-le")
+    for fragment in NON_ASCII_FRAGMENTS:
+        for codec in codecs:
+            try:
+                form = fragment.encode(codec)
+            except UnicodeEncodeError:
+                continue
+            if codec == "iso2022_jp":  # the escape sequences around it may differ
+                form = form.removeprefix(b"\x1b$B").removesuffix(b"\x1b(B")
+            if form in data:
+                found.append(f"{fragment} ({codec})")
+    return found

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 from pydicom import dcmread
-from pydicom.datadict import dictionary_VR
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filewriter import dcmwrite
@@ -80,20 +79,21 @@ def deidentify_dicom(
         raise ValueError("exam_label must be plain ASCII without backslash")
     data = _read_all(src)  # an OSError here is the platform's problem, not the file's
     try:
-        encoded, outcome = _deidentify(data, key, exam_label)
+        out, outcome = _deidentify(data, key, exam_label)
     except DeidRejected:
         raise
     except Exception:  # untrusted bytes: pydicom may fail in many ways on a damaged file
         # `from None`: pydicom's own message may quote values read from the file.
         raise DeidRejected("unreadable", "The DICOM file is damaged and cannot be read.") from None
-    if isinstance(dst, Path):
-        dst.write_bytes(encoded)
-    else:
-        dst.write(encoded)
+    # Written straight to dst (no extra copy of the pixel data): every check that can
+    # reject the file has run; an I/O error here is the platform's to handle.
+    implicit, little = out.original_encoding
+    target = str(dst) if isinstance(dst, Path) else dst
+    dcmwrite(target, out, implicit_vr=implicit, little_endian=little, enforce_file_format=True)
     return outcome
 
 
-def _deidentify(data: bytes, key: bytes, exam_label: str) -> tuple[bytes, DicomOutcome]:
+def _deidentify(data: bytes, key: bytes, exam_label: str) -> tuple[Dataset, DicomOutcome]:
     source = _parse(data)
     sop_class = _sop_class(source)
     study, series, instance = (_required_uid(source, kw) for kw in _INSTANCE_UID_KEYWORDS)
@@ -107,8 +107,8 @@ def _deidentify(data: bytes, key: bytes, exam_label: str) -> tuple[bytes, DicomO
         if not not_blanked:
             _add_method_code(out, "113101", "Clean Pixel Data Option")
 
-    encoded = _encode(out, sop_class, source)
-    return encoded, DicomOutcome(
+    _set_file_meta(out, sop_class, source.file_meta.TransferSyntaxUID)
+    return out, DicomOutcome(
         study_key=keyed_hash(study, key=key),
         series_key=keyed_hash(series, key=key),
         instance_key=keyed_hash(instance, key=key),
@@ -147,11 +147,13 @@ def _parse(data: bytes) -> Dataset:
 def _check_complete(ds: Dataset, data: bytes) -> None:
     # pydicom silently returns a short value for the last element of a cut file and
     # drops an undefined-length element whose delimiter never came.
-    for tag in ds.keys():  # noqa: SIM118 - iterating a Dataset would decode every element
-        raw = ds.get_item(tag)
-        defined = isinstance(raw, RawDataElement) and raw.length != _UNDEFINED
-        if defined and raw.value is not None and len(raw.value) < raw.length:
-            raise DeidRejected("truncated", "The DICOM file is cut short.")
+    # Only the last element read can be short (a cut inside a sequence leaves the
+    # enclosing top-level sequence last).
+    tags = list(ds.keys())
+    raw = ds.get_item(tags[-1]) if tags else None
+    defined = isinstance(raw, RawDataElement) and raw.length != _UNDEFINED
+    if defined and raw.value is not None and len(raw.value) < raw.length:
+        raise DeidRejected("truncated", "The DICOM file is cut short.")
     if any(tag in ds for tag in _PIXEL_TAGS) or _sop_class_of(ds) not in profile.IMAGE_STORAGE:
         return
     # A Pixel Data tag at or after the last element pydicom could read means the file
@@ -203,7 +205,7 @@ _INSTANCE_UID_KEYWORDS = ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceU
 
 
 def _required_uid(ds: Dataset, keyword: str) -> str:
-    value = str(ds.get(keyword) or "").strip("\x00 ")
+    value = _ascii_value(ds, keyword)
     if not value:
         raise DeidRejected("missing_uid", f"The DICOM file has no {keyword}.")
     return value
@@ -211,9 +213,9 @@ def _required_uid(ds: Dataset, keyword: str) -> str:
 
 def _hold_reasons(ds: Dataset, sop_class: str) -> list[str]:
     reasons = []
-    if str(ds.get("BurnedInAnnotation", "")).strip().upper() == "YES":
+    if _ascii_value(ds, "BurnedInAnnotation").upper() == "YES":
         reasons.append("burned_in_annotation")
-    if str(ds.get("RecognizableVisualFeatures", "")).strip().upper() == "YES":
+    if _ascii_value(ds, "RecognizableVisualFeatures").upper() == "YES":
         reasons.append("recognizable_visual_features")
     if sop_class in profile.SECONDARY_CAPTURE:
         reasons.append("secondary_capture")
@@ -247,25 +249,25 @@ def _copy_allowed(src: Dataset, key: bytes) -> Dataset:
     out = Dataset()
     out.set_original_encoding(*src.original_encoding, "iso8859")
     for tag in src.keys():  # noqa: SIM118 - iterating a Dataset would decode every element
-        if tag in profile.ALLOWED:  # private and repeating-group tags never are
-            elem = _clean(src, tag, key)
+        vr = profile.VR_OF.get(int(tag))  # None: not allow-listed (private tags never are)
+        if vr is not None:
+            elem = _clean(src, tag, vr, key)
             if elem is not None:
                 out[tag] = elem
     return out
 
 
-def _clean(src: Dataset, tag: int, key: bytes) -> DataElement | RawDataElement | None:
+def _clean(src: Dataset, tag: int, vr: str, key: bytes) -> DataElement | RawDataElement | None:
     raw = src.get_item(tag)
-    vr = dictionary_VR(tag)
-    if tag in profile.SEQUENCES:
+    if vr == "SQ":
         return _clean_sequence(src, tag, key)
     if vr in _STRING_VRS:
         text = _value_bytes(raw)
         if text.translate(None, _ASCII):
             return None  # non-ASCII text: a character set we do not carry over
-        if tag in profile.REMAPPED:
+        if int(tag) in profile.REMAPPED:
             return _remapped_uid(tag, text, key)
-        if tag in profile.CLASSES:
+        if int(tag) in profile.CLASSES:
             return _standard_class_uid(tag, text)
     if isinstance(raw, RawDataElement) and raw.VR not in (None, vr) and raw.VR not in vr:
         # An explicit VR that disagrees with the dictionary (often UN): let pydicom
@@ -307,29 +309,40 @@ def _standard_class_uid(tag: int, text: bytes) -> DataElement | None:
 
 
 def _set_patient_and_deid_attributes(out: Dataset, source: Dataset, exam_label: str) -> None:
-    out.PatientName = exam_label
-    out.PatientID = exam_label
+    # DataElements by tag rather than keyword attributes: this runs once per file.
+    out[0x00100010] = DataElement(0x00100010, "PN", exam_label)  # PatientName
+    out[0x00100020] = DataElement(0x00100020, "LO", exam_label)  # PatientID
     age = _patient_age(source)
     if age:
-        out.PatientAge = age
-    elif "PatientAge" in out:
-        del out.PatientAge
-    if "PatientSex" in out and str(out.PatientSex).strip() not in ("M", "F", "O"):
-        del out.PatientSex
-    out.PatientIdentityRemoved = "YES"
-    out.LongitudinalTemporalInformationModified = "REMOVED"
-    out.DeidentificationMethod = DEID_METHOD
-    out.DeidentificationMethodCodeSequence = Sequence()
-    _add_method_code(out, "113100", "Basic Application Confidentiality Profile")
-    _add_method_code(out, "113108", "Retain Patient Characteristics Option")
+        out[0x00101010] = DataElement(0x00101010, "AS", age)  # PatientAge
+    elif 0x00101010 in out:
+        del out[0x00101010]
+    if 0x00100040 in out and _ascii_value(out, "PatientSex") not in ("M", "F", "O"):
+        del out[0x00100040]
+    out[0x00120062] = DataElement(0x00120062, "CS", "YES")  # PatientIdentityRemoved
+    out[0x00120063] = DataElement(0x00120063, "LO", DEID_METHOD)  # DeidentificationMethod
+    codes = [_code_item(*code) for code in _METHOD_CODES]
+    out[0x00120064] = DataElement(0x00120064, "SQ", Sequence(codes))
+    # LongitudinalTemporalInformationModified: every date and time is gone.
+    out[0x00280303] = DataElement(0x00280303, "CS", "REMOVED")
+
+
+_METHOD_CODES = (
+    ("113100", "Basic Application Confidentiality Profile"),
+    ("113108", "Retain Patient Characteristics Option"),
+)
+
+
+def _code_item(value: str, meaning: str) -> Dataset:
+    code = Dataset()
+    code[0x00080100] = DataElement(0x00080100, "SH", value)  # CodeValue
+    code[0x00080102] = DataElement(0x00080102, "SH", "DCM")  # CodingSchemeDesignator
+    code[0x00080104] = DataElement(0x00080104, "LO", meaning)  # CodeMeaning
+    return code
 
 
 def _add_method_code(out: Dataset, value: str, meaning: str) -> None:
-    code = Dataset()
-    code.CodeValue = value
-    code.CodingSchemeDesignator = "DCM"
-    code.CodeMeaning = meaning
-    out.DeidentificationMethodCodeSequence.append(code)
+    out.DeidentificationMethodCodeSequence.append(_code_item(value, meaning))
 
 
 def _patient_age(source: Dataset) -> str | None:
@@ -374,39 +387,36 @@ def _parse_date(text: str) -> date | None:
 # --- writing ------------------------------------------------------------------------------
 
 
-def _encode(out: Dataset, sop_class: str, source: Dataset) -> bytes:
+def _set_file_meta(out: Dataset, sop_class: str, transfer_syntax: UID) -> None:
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = UID(sop_class)
     meta.MediaStorageSOPInstanceUID = out.SOPInstanceUID
-    meta.TransferSyntaxUID = source.file_meta.TransferSyntaxUID
+    meta.TransferSyntaxUID = transfer_syntax
     meta.ImplementationClassUID = IMPLEMENTATION_CLASS_UID
     meta.ImplementationVersionName = IMPLEMENTATION_VERSION_NAME
     out.file_meta = meta
     out.preamble = b"\x00" * 128  # pydicom would otherwise write back the source's
-    buffer = io.BytesIO()
-    implicit, little = source.original_encoding
-    dcmwrite(buffer, out, implicit_vr=implicit, little_endian=little, enforce_file_format=True)
-    return buffer.getvalue()
 
 
 # --- metadata ---------------------------------------------------------------------------
 
 
 def _metadata(out: Dataset, transfer_syntax: UID) -> dict:
+    # Parsed from the (ASCII-checked) raw bytes: cheaper than pydicom's conversion.
     return {
         "modality": _text(out, "Modality"),
         "patient_age": _text(out, "PatientAge"),
         "patient_age_years": age_years(_text(out, "PatientAge")),
         "patient_sex": _text(out, "PatientSex"),
-        "rows": _number(out, "Rows", int),
-        "columns": _number(out, "Columns", int),
+        "rows": int(out.Rows),
+        "columns": int(out.Columns),
         "number_of_frames": _number(out, "NumberOfFrames", int) or 1,
         "pixel_spacing_mm": _floats(out, "PixelSpacing", 2),
         "slice_thickness_mm": _number(out, "SliceThickness", float),
         "spacing_between_slices_mm": _number(out, "SpacingBetweenSlices", float),
         "slice_position_mm": slice_position(out),
         "kvp": _number(out, "KVP", float),
-        "image_type": [str(v) for v in out.get("ImageType") or []] or None,
+        "image_type": _ascii_value(out, "ImageType").split("\\") if "ImageType" in out else None,
         "convolution_kernel": _text(out, "ConvolutionKernel"),
         "manufacturer": _text(out, "Manufacturer"),
         "photometric_interpretation": _text(out, "PhotometricInterpretation"),
@@ -433,21 +443,19 @@ def slice_position(ds: Dataset) -> float | None:
 
 
 def _text(ds: Dataset, keyword: str) -> str | None:
-    value = ds.get(keyword)
-    return str(value).strip() or None if value is not None else None
+    return _ascii_value(ds, keyword) or None
 
 
 def _number(ds: Dataset, keyword: str, kind: type) -> float | int | None:
     try:
-        value = ds.get(keyword)
-        return kind(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
+        return kind(_ascii_value(ds, keyword)) if keyword in ds else None
+    except ValueError:
         return None
 
 
 def _floats(ds: Dataset, keyword: str, count: int) -> list[float] | None:
     try:
-        values = [float(v) for v in ds.get(keyword) or []]
-    except (TypeError, ValueError):
+        values = [float(v) for v in _ascii_value(ds, keyword).split("\\")]
+    except ValueError:
         return None
     return values if len(values) == count else None

@@ -142,6 +142,9 @@ ALLOWED: frozenset[int] = _tags(
 REMAPPED: frozenset[int] = _tags(*REMAPPED_UIDS)
 CLASSES: frozenset[int] = _tags(*CLASS_UIDS)
 SEQUENCES: frozenset[int] = frozenset(t for t in ALLOWED if dictionary_VR(t) == "SQ")
+# Dictionary VR of every allow-listed tag, looked up once (plain int keys: pydicom's
+# BaseTag compares in Python, a plain int in C).
+VR_OF: dict[int, str] = {int(t): dictionary_VR(t) for t in ALLOWED}
 
 # Image storage classes a challenge exam may hold. Everything else (structured
 # reports, encapsulated PDF/CDA, RT objects, presentation states, DICOMDIR, raw data,
