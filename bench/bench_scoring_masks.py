@@ -62,12 +62,14 @@ def make_inputs(folder: Path, exams: int, shape: tuple[int, ...]) -> tuple[Path,
 
 
 def decode_only(truth_zip: Path, pred_zip: Path) -> int:
-    """The floor: read and inflate every member of both zips, view the voxels."""
+    """The floor: read and inflate every member of both zips (at the fastest), view the voxels."""
     total = 0
     for path in (truth_zip, pred_zip):
         with zipfile.ZipFile(path) as archive:
             for info in archive.infolist():
-                data = zlib.decompress(archive.read(info), wbits=31)
+                packed = archive.read(info)
+                size = int.from_bytes(packed[-4:], "little")  # the gzip trailer: no regrowth
+                data = zlib.decompress(packed, wbits=31, bufsize=size)
                 offset = int(nib.Nifti1Header.from_fileobj(io.BytesIO(data)).get_data_offset())
                 total += np.frombuffer(data, np.uint8, offset=offset).size
     return total
