@@ -1,5 +1,6 @@
 """CSV submissions and truths: every kind of bad file is named in its message."""
 
+import numpy as np
 import pytest
 from scoring_helpers import write_csv
 
@@ -171,3 +172,24 @@ def test_ordinal_evaluation_secondary_metrics(tmp_path):
     assert scored.secondary["accuracy"] is None
     # (A,x) concordant x3, (B,C) tied, (B,E) and (C,E) discordant.
     assert scored.to_dict()["score"] == pytest.approx(3.5 / 6)
+
+
+@pytest.mark.parametrize("metric", ["auroc", "cindex"])
+def test_shuffling_the_rows_of_a_file_changes_nothing(tmp_path, metric):
+    rng = np.random.default_rng(4)
+    ids = [f"BRS-{k:04d}" for k in range(40)]
+    if metric == "auroc":
+        truth_rows = [f"{e},{'malignant' if k % 3 else 'benign'}" for k, e in enumerate(ids)]
+        pred_rows = [f"{e},{rng.integers(0, 5) / 4}" for e in ids]
+        header = ("exam_id,label", "exam_id,probability")
+    else:
+        truth_rows = [f"{e},{'ABCDE'[k % 5]}" for k, e in enumerate(ids)]
+        pred_rows = [f"{e},{'ABCDE'[rng.integers(0, 5)]}" for e in ids]
+        header = ("exam_id,class", "exam_id,class")
+    truth = write_csv(tmp_path / "t.csv", "\n".join([header[0], *truth_rows]))
+    results = []
+    for attempt in range(3):
+        shuffled = [pred_rows[k] for k in rng.permutation(len(pred_rows))]
+        preds = write_csv(tmp_path / f"p{attempt}.csv", "\n".join([header[1], *shuffled]))
+        results.append(evaluate(metric, truth, preds).to_dict())
+    assert results[0] == results[1] == results[2]

@@ -9,7 +9,7 @@ import pytest
 from scoring_helpers import masks_zip, nifti_bytes, write_zip
 
 from scoring import InvalidTruth, SubmissionInvalid, evaluate
-from scoring.masks import gunzip, mask_counts
+from scoring.masks import MaskError, gunzip, mask_counts
 
 SHAPE = (6, 5, 4)
 
@@ -183,7 +183,7 @@ def test_zip_bomb_stops_at_the_limit(tmp_path, truth):
     (problem,) = caught.value.problems
     assert problem.where == "LN-S1.nii.gz"
     assert "possible gzip bomb" in problem.message
-    with pytest.raises(Exception, match="possible gzip bomb"):
+    with pytest.raises(MaskError, match="possible gzip bomb"):
         gunzip(bomb, 1000)
 
 
@@ -215,3 +215,12 @@ def test_all_healthy_truth_is_refused(tmp_path):
     submission = masks_zip(tmp_path / "p.zip", {"LN-H": _mask()})
     with pytest.raises(InvalidTruth, match="at least one sick exam"):
         evaluate("lymph-node", folder, submission)
+
+
+def test_gunzip_reads_several_members_and_refuses_a_lying_trailer():
+    first, second = b"x" * 1000, b"y" * 500
+    assert gunzip(gzip.compress(first) + gzip.compress(second), 10**7) == first + second
+    lying = bytearray(gzip.compress(first))
+    lying[-4:] = (10).to_bytes(4, "little")  # announced size differs from the data
+    with pytest.raises(MaskError, match="not valid gzip data"):
+        gunzip(bytes(lying), 10**7)
