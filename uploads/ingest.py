@@ -26,7 +26,15 @@ from challenges.models import InputKind
 from uploads import archive, lifecycle, quarantine
 from uploads.deid import DeidRejected, deidentify_dicom, detect_kind
 from uploads.exams import finalize_exam
-from uploads.models import ConsentRecord, Exam, ExamFile, ExamState, Upload, UploadedFile
+from uploads.models import (
+    ConsentRecord,
+    Exam,
+    ExamEvent,
+    ExamFile,
+    ExamState,
+    Upload,
+    UploadedFile,
+)
 
 log = logging.getLogger(__name__)
 ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
@@ -64,8 +72,11 @@ class Outcome:
 
 @dataclass
 class JobReport:
+    file_id: str = ""
+    # A retry after a crash: instances found already stored were most likely stored by the
+    # attempt that died, so they are this file's own, not a problem to show the uploader.
+    retry: bool = False
     problems: list[Problem] = field(default_factory=list)
-    exams_created: int = 0
     instances_accepted: int = 0
     touched: set[int] = field(default_factory=set)
 
@@ -86,7 +97,7 @@ def ingest_uploaded_file(file_id: str) -> str:
     uploaded = _claim(file_id)
     if uploaded is None:
         return "skipped"
-    report = JobReport()
+    report = JobReport(file_id=str(uploaded.id), retry=uploaded.attempts > 1)
     path = quarantine.path_for(uploaded.id)
     if uploaded.size == 0:
         report.problems.append(Problem("empty", "The file is empty (0 bytes)."))
@@ -124,7 +135,11 @@ def _close(uploaded: UploadedFile, report: JobReport) -> str:
     )
     uploaded.state = UploadedFile.State.DONE if accepted else UploadedFile.State.REJECTED
     uploaded.problems = [p.as_dict() for p in report.problems]
-    uploaded.exams_created = report.exams_created
+    # Counted from the audit trail, not the report: an exam created by an attempt that was
+    # killed is still this file's.
+    uploaded.exams_created = ExamEvent.objects.filter(
+        reason="received", details__file=str(uploaded.id)
+    ).count()
     uploaded.instances_accepted = report.instances_accepted
     uploaded.save(
         update_fields=["state", "problems", "exams_created", "instances_accepted", "updated_at"]
@@ -234,7 +249,7 @@ def _deidentify_dicom(raw: IO[bytes], clean: IO[bytes]) -> Outcome:
 def _deidentify_jpeg(raw: IO[bytes], clean: IO[bytes]) -> Outcome:
     from uploads.deid import deidentify_jpeg
 
-    result = deidentify_jpeg(raw, clean, key=deid_key())
+    result = deidentify_jpeg(raw, clean, key=deid_key(), ocr=settings.DEID_OCR)
     return Outcome(
         result.pixel_key,
         result.pixel_key,
@@ -249,14 +264,20 @@ def _store(
     outcome: Outcome, clean: IO[bytes], upload: Upload, report: JobReport, entry: int | None
 ) -> None:
     with transaction.atomic():
-        exam, created = _exam_for(outcome.study_key, upload)
+        exam, created = _exam_for(outcome.study_key, upload, report.file_id)
         if exam.state not in OPEN_STATES:
             report.problems.append(
                 Problem("exam_already_reviewed", "Exam already reviewed.", entry)
             )
             return
         if exam.files.filter(instance_key=outcome.instance_key).exists():
-            report.problems.append(Problem("already_received", "Already received.", entry))
+            if report.retry:
+                # Stored by the attempt that died: count it, and finish the exam it left
+                # half-done (it may still be `received` if the crash came before review).
+                report.instances_accepted += 1
+                report.touched.add(exam.id)
+            else:
+                report.problems.append(Problem("already_received", "Already received.", entry))
             return
         name = f"exams/{exam.public_id}/{outcome.series_key[:12]}/{outcome.instance_key[:24]}{outcome.suffix}"
         if default_storage.exists(name):  # left by a run killed before its row was committed
@@ -271,12 +292,11 @@ def _store(
             slice_position_mm=outcome.metadata.get("slice_position_mm"),
         )
         _merge_series_info(exam, outcome)
-    report.exams_created += int(created)
     report.instances_accepted += 1
     report.touched.add(exam.id)
 
 
-def _exam_for(study_key: str, upload: Upload) -> tuple[Exam, bool]:
+def _exam_for(study_key: str, upload: Upload, file_id: str) -> tuple[Exam, bool]:
     exam = (
         Exam.objects.select_for_update()
         .filter(task=upload.task, center=upload.center, study_key=study_key)
@@ -298,14 +318,17 @@ def _exam_for(study_key: str, upload: Upload) -> tuple[Exam, bool]:
         attested_by=upload.uploaded_by,
         attested_at=upload.created_at,
     )
-    _record_reception(exam, upload)
+    _record_reception(exam, upload, file_id)
     _flag_duplicate(exam)
     return exam, True
 
 
-def _record_reception(exam: Exam, upload: Upload) -> None:
+def _record_reception(exam: Exam, upload: Upload, file_id: str) -> None:
     lifecycle.record(
-        exam, actor=upload.uploaded_by, reason="received", details={"upload": str(upload.id)}
+        exam,
+        actor=upload.uploaded_by,
+        reason="received",
+        details={"upload": str(upload.id), "file": file_id},
     )
     lifecycle.record(
         exam,

@@ -20,5 +20,9 @@ def ingest_uploaded_file(self, file_id: str) -> str:
 
 
 @shared_task
-def sweep_quarantine() -> dict[str, int]:
-    return ingest.sweep_quarantine(requeue=lambda file_id: ingest_uploaded_file.delay(file_id))
+def sweep_quarantine(stale_after_minutes: int = 30) -> dict[str, int]:
+    """Re-queue jobs left unfinished for `stale_after_minutes` (a worker died under them)."""
+    return ingest.sweep_quarantine(
+        stale_after_minutes=stale_after_minutes,
+        requeue=lambda file_id: ingest_uploaded_file.delay(file_id),
+    )
