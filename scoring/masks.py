@@ -36,13 +36,20 @@ class MaskError(Exception):
 
 
 @dataclass(frozen=True)
+class Grid:
+    """Where a mask's voxels lie: shape, spacing (mm) and axis orientation codes."""
+
+    shape: tuple[int, ...]
+    spacing: tuple[float, ...]
+    axes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Mask:
     """A decoded binary mask, flat in file order, with the grid it lies on."""
 
     voxels: np.ndarray  # bool, one-dimensional
-    shape: tuple[int, ...]
-    spacing: tuple[float, ...]
-    axes: tuple[str, ...]
+    grid: Grid
 
 
 class MaskSource:
@@ -200,7 +207,7 @@ def decode(data: bytes) -> Mask:
         voxels = voxels * slope + (inter or 0)
     spacing = tuple(float(z) for z in header.get_zooms()[:3])
     axes = tuple(nib.aff2axcodes(header.get_best_affine()))
-    return Mask(_binary(voxels), shape, spacing, axes)
+    return Mask(_binary(voxels), Grid(shape, spacing, axes))
 
 
 def _header(data: bytes) -> nib.Nifti1Header:
@@ -238,7 +245,7 @@ def _binary(voxels: np.ndarray) -> np.ndarray:
     return voxels.view(np.bool_) if voxels.dtype.itemsize == 1 else voxels != 0
 
 
-def _grid_problem(pred: Mask, truth: Mask) -> str | None:
+def _grid_problem(pred: Grid, truth: Grid) -> str | None:
     if pred.shape != truth.shape:
         return f"has shape {pred.shape}, the exam's grid is {truth.shape}"
     if not np.allclose(pred.spacing, truth.spacing, rtol=SPACING_RTOL, atol=1e-6):
@@ -247,14 +254,6 @@ def _grid_problem(pred: Mask, truth: Mask) -> str | None:
     if pred.axes != truth.axes:
         return f"has axis orientation {''.join(pred.axes)}, the exam's is {''.join(truth.axes)}"
     return None
-
-
-def _counts(truth: Mask, pred: Mask) -> MaskCounts:
-    # Truth masks are sparse: the overlap is read at the truth's voxels only, one pass each.
-    inside = np.flatnonzero(truth.voxels)
-    overlap = np.count_nonzero(pred.voxels[inside]) if inside.size else 0
-    voxel_mm3 = float(np.prod(truth.spacing))
-    return MaskCounts(int(inside.size), int(np.count_nonzero(pred.voxels)), int(overlap), voxel_mm3)
 
 
 def mask_counts(truth: Path, predictions: Path) -> dict[str, MaskCounts]:
@@ -286,17 +285,24 @@ def mask_counts(truth: Path, predictions: Path) -> dict[str, MaskCounts]:
             except MaskError as error:
                 truth_problems.append(Problem(truth_src.names[exam], str(error)))
                 continue
-            limit = truth_mask.voxels.size * 8 + HEADER_SLACK
+            # Truth masks are sparse: keep the indices of their voxels and free the decoded
+            # volume before the prediction's is decoded (one volume in memory, and the
+            # allocator reuses its pages instead of faulting in fresh ones for each exam).
+            grid, inside = truth_mask.grid, np.flatnonzero(truth_mask.voxels)
+            del truth_mask
             try:
-                pred_mask = pred_src.read(exam, limit)
-                grid_problem = _grid_problem(pred_mask, truth_mask)
+                pred_mask = pred_src.read(exam, int(np.prod(grid.shape)) * 8 + HEADER_SLACK)
+                grid_problem = _grid_problem(pred_mask.grid, grid)
                 if grid_problem:
                     raise MaskError(grid_problem)
             except MaskError as error:
                 pred_problems.append(Problem(pred_src.names[exam], str(error)))
                 continue
-            counts[exam] = _counts(truth_mask, pred_mask)
-            del truth_mask, pred_mask  # keep one exam in memory, not two
+            predicted = int(np.count_nonzero(pred_mask.voxels))
+            overlap = int(np.count_nonzero(pred_mask.voxels[inside])) if inside.size else 0
+            counts[exam] = MaskCounts(inside.size, predicted, overlap, float(np.prod(grid.spacing)))
+            del pred_mask
+
     if truth_problems:
         raise InvalidTruth(truth_problems)
     if pred_problems:
