@@ -222,12 +222,21 @@ DEMO_EXAMS = {  # task: (uploader, center, exams, image size, slices)
 }
 
 
-def seed_exams(people: dict) -> None:
+# A small variant for tests that only need a few exams per task.
+SMALL_DEMO_EXAMS = {
+    "breast-us": ("uploader", "chu-lyon", 2, 0, 0),
+    "neck-dect": ("uploader2", "clinique-st-jean", 1, 64, 10),
+    "coronary-calcium": ("uploader", "chu-lyon", 3, 64, 10),
+}
+
+
+def seed_exams(people: dict, plan: dict | None = None) -> None:
+    plan = plan or DEMO_EXAMS
     challenge = people["challenge"]
     for task in challenge.tasks.all():
         if Exam.objects.filter(task=task).exists():
             continue  # already seeded: keep the demo idempotent
-        username, center_slug, count, size, slices = DEMO_EXAMS[task.slug]
+        username, center_slug, count, size, slices = plan[task.slug]
         with tempfile.TemporaryDirectory() as tmp:
             _write_exams(task.slug, Path(tmp), count, size, slices)
             upload = services.start_upload(

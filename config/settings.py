@@ -39,7 +39,7 @@ def _development_secret(path: Path) -> str:
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 if PRODUCTION:
-    if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure"):
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure"):
         raise ImproperlyConfigured("SECRET_KEY must be set to a random value of 50+ characters.")
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must list the host names this site serves.")
@@ -53,6 +53,10 @@ if PRODUCTION and len(DEID_SECRET) < 32:
     raise ImproperlyConfigured("DEID_SECRET must be set to a random value of 32+ characters.")
 if not DEID_SECRET:
     DEID_SECRET = _development_secret(VAR_DIR / "deid_secret")
+
+# Look for burned-in text in ultrasound images with Tesseract (about 3 s an image on one core);
+# when off, a cheap header-band heuristic runs and the exam is flagged for the reviewer.
+DEID_OCR = os.environ.get("DEID_OCR", "1") == "1"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -130,6 +134,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "staticfiles"))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
 # Quarantine holds raw, identifying bytes until de-identification: never under MEDIA_ROOT,

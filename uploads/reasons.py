@@ -31,6 +31,9 @@ MESSAGES = {
         "This DICOM object is not an image this platform accepts (structured report, PDF, DICOMDIR…)."
     ),
     "no_pixel_data": _("This DICOM file holds no image."),
+    "missing_uid": _("This DICOM file lacks the identifiers that group it into a series."),
+    "invalid_image": _("The image data of this file is damaged or inconsistent."),
+    "unreadable": _("This file cannot be read."),
     "too_large": _("The file is larger than the limit."),
     "zip_bomb": _("The zip archive expands far more than a real exam would: refused."),
     "zip_unsafe_path": _(
@@ -66,6 +69,12 @@ MESSAGES = {
     "burned_in_text_masked": _("Burned-in text was found and masked: check the masked regions."),
     "ocr_unavailable": _("Text detection was unavailable: check the image for burned-in text."),
     "duplicate_study": _("The same study was already uploaded (this or another center)."),
+    "recognizable_visual_features": _("The image may show recognizable features of the patient."),
+    "overlay_in_pixel_data": _("Overlays are burned into the pixel data: check for text."),
+    "us_compressed_not_blanked": _(
+        "Compressed ultrasound: text outside the regions could not be blanked."
+    ),
+    "us_not_blanked": _("Ultrasound regions could not be blanked: check for burned-in text."),
 }
 
 
