@@ -7,7 +7,8 @@
   if (!root || !window.Uppy) { return; }
   var names = {};  // tus file id -> local file name (never sent to the server)
   var fr = root.dataset.language === "fr";
-  var uppy = new Uppy.Uppy({ autoProceed: true, restrictions: { maxFileSize: null } })
+  var locale = fr && window.Uppy.locales && window.Uppy.locales.fr_FR;
+  var uppy = new Uppy.Uppy({ autoProceed: true, locale: locale || undefined })
     .use(Uppy.Dashboard, {
       target: "#uploader", inline: true, height: 320, proudlyDisplayPoweredByUppy: false,
       fileManagerSelectionType: "both", showProgressDetails: true,

@@ -60,3 +60,13 @@ def test_development_generates_and_keeps_its_secrets(tmp_path):
     first = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     second = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     assert first.stdout == second.stdout and (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_production_collects_static_files_with_a_manifest(tmp_path):
+    result = _manage(
+        {"SECRET_KEY": STRONG, "ALLOWED_HOSTS": "challenge.example.org", "DEID_SECRET": STRONG,
+         "STATIC_ROOT": str(tmp_path / "static")},
+        "collectstatic", "--no-input", "-v0", tmp_path=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "static" / "staticfiles.json").exists()
