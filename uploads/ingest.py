@@ -130,8 +130,8 @@ def _claim(file_id: str) -> UploadedFile | None:
 
 
 def _close(uploaded: UploadedFile, report: JobReport) -> str:
-    accepted = report.instances_accepted > 0 or all(
-        p.code == "already_received" for p in report.problems
+    accepted = report.instances_accepted > 0 or (
+        bool(report.problems) and all(p.code == "already_received" for p in report.problems)
     )
     uploaded.state = UploadedFile.State.DONE if accepted else UploadedFile.State.REJECTED
     uploaded.problems = [p.as_dict() for p in report.problems]
@@ -165,13 +165,16 @@ def _ingest_zip(path: Path, upload: Upload, report: JobReport) -> None:
         report.problems.append(Problem(refused.code, refused.message))
         return
     with zipped:
-        for item in archive.entries(zipped):
+        seen = 0
+        for seen, item in enumerate(archive.entries(zipped), start=1):  # noqa: B007
             if isinstance(item, archive.Skipped):
                 report.problems.append(
                     Problem(item.code, item.message, item.entry, {"entry": item.entry})
                 )
                 continue
             _ingest_entry(zipped, item, upload, report)
+    if not seen:  # only folders and system files (__MACOSX, .DS_Store): say so, not "done"
+        report.problems.append(Problem("zip_empty", "The zip archive holds no file."))
 
 
 def _ingest_entry(zipped, item: archive.Entry, upload: Upload, report: JobReport) -> None:

@@ -44,6 +44,7 @@ MESSAGES = {
     ),
     "zip_unreadable": _("The zip archive cannot be read."),
     "zip_too_many_entries": _("The zip archive has too many entries."),
+    "zip_empty": _("The zip archive holds no image: only folders or system files."),
     "already_received": _("This image was already received: nothing new."),
     "exam_already_reviewed": _("This image belongs to an exam already reviewed: it was not added."),
     "processing_failed": _("The file could not be processed; the team was told."),

@@ -33,6 +33,13 @@ class Pipeline:
     demo: dict
     worker: object | None
     settings: object
+    # Files already in the stores when the test began: in worker mode the stores are shared
+    # by the whole session (set by .ci/run), so a test looks only at what it added.
+    baseline: frozenset = frozenset()
+
+    def __post_init__(self) -> None:
+        if self.settings is not None:
+            self.baseline = frozenset(self._all_store_files())
 
     @property
     def on_worker(self) -> bool:
@@ -83,14 +90,23 @@ class Pipeline:
         # the SQL dump so that text stored compressed or split across pages is seen too.
         return raw.serialize() + "\n".join(raw.iterdump()).encode()
 
-    def store_files(self) -> Iterator[Path]:
+    def _all_store_files(self) -> Iterator[Path]:
         for root in (Path(self.settings.MEDIA_ROOT), Path(self.settings.QUARANTINE_ROOT)):
             if root.exists():
                 yield from (p for p in root.rglob("*") if p.is_file())
 
+    def store_files(self) -> list[Path]:
+        """Files this test added to the dataset store and the quarantine."""
+        return [p for p in self._all_store_files() if p not in self.baseline]
+
+    def exam_files(self) -> set[Path]:
+        """Files this test added under the dataset store's exams/ folder."""
+        root = Path(self.settings.MEDIA_ROOT) / "exams"
+        return {p for p in self.store_files() if root in p.parents}
+
     def quarantine_files(self) -> list[Path]:
         root = Path(self.settings.QUARANTINE_ROOT)
-        return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+        return [p for p in self.store_files() if root in p.parents]
 
     def worker_log(self) -> bytes:
         return self.worker.log_path.read_bytes() if self.worker else b""
