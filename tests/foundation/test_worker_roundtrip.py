@@ -60,5 +60,6 @@ def test_upload_request_is_ingested_by_the_worker(client, demo, celery_worker):
     exam = wait_for(lambda: Exam.objects.filter(state="in_review").first(), timeout=60)
     assert exam.slice_count == 1 and exam.modality == "CT"
     assert UploadedFile.objects.get().state == UploadedFile.State.DONE
-    log = celery_worker.log_path.read_text()
-    assert "uploads.tasks.ingest_uploaded_file" in log and "succeeded" in log
+    # The worker logs the job's success just after its last commit.
+    wait_for(lambda: "succeeded" in celery_worker.log_path.read_text(), timeout=30)
+    assert "uploads.tasks.ingest_uploaded_file" in celery_worker.log_path.read_text()
