@@ -13,11 +13,7 @@ from django.views.decorators.http import require_POST
 from centers import selectors, services
 from centers.forms import CenterRequestForm, DecisionForm, InvitationForm, SignupForm
 from centers.roles import roles_of
-
-
-def _form_page(request: HttpRequest, form, heading: str, submit: str, intro: str = ""):
-    context = {"form": form, "heading": heading, "submit_label": submit, "intro": intro}
-    return render(request, "registration/simple_form.html", context)
+from config.forms import render_form_page
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -33,7 +29,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome! Register your center or accept an invitation."))
         return redirect("home")
-    return _form_page(request, form, _("Create an account"), _("Create my account"))
+    return render_form_page(request, form, _("Create an account"), _("Create my account"))
 
 
 @login_required
@@ -58,7 +54,7 @@ def center_request(request: HttpRequest) -> HttpResponse:
         )
         return redirect("centers:list")
     intro = _("An organizer checks and approves each center before it uploads exams.")
-    return _form_page(request, form, _("Register a center"), _("Send the request"), intro)
+    return render_form_page(request, form, _("Register a center"), _("Send the request"), intro)
 
 
 @login_required
@@ -92,7 +88,9 @@ def invitation_new(request: HttpRequest) -> HttpResponse:
             _("Invitation created. Send this link to the person: %(link)s") % {"link": link},
         )
         return redirect("centers:list")
-    return _form_page(request, form, _("Invite someone to a center"), _("Create the invitation"))
+    return render_form_page(
+        request, form, _("Invite someone to a center"), _("Create the invitation")
+    )
 
 
 @login_required

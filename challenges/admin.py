@@ -1,43 +1,19 @@
 import json
 
-from django import forms
 from django.contrib import admin
 
+from challenges.forms import TaskForm
 from challenges.models import Challenge, ChallengeStaff, Task, Team, TeamMember
-from uploads.conformity import KNOWN_RULES, validate_rules
 
 
-class TaskForm(forms.ModelForm):
-    class Meta:
-        model = Task
-        fields = [
-            "challenge",
-            "slug",
-            "name",
-            "description",
-            "modality",
-            "input_kind",
-            "label_schema",
-            "metric",
-            "exam_prefix",
-            "conformity_rules",
-        ]
-        help_texts = {
-            "conformity_rules": "JSON object. Known rules: "
-            + "; ".join(f"{k}: {v}" for k, v in KNOWN_RULES.items())
-        }
-
-    def clean_conformity_rules(self):
-        rules = self.cleaned_data["conformity_rules"]
-        problems = validate_rules(rules)
-        if problems:
-            raise forms.ValidationError(problems)
-        return rules
+class TaskAdminForm(TaskForm):
+    class Meta(TaskForm.Meta):
+        fields = ["challenge", *TaskForm.Meta.fields]
 
 
 class TaskInline(admin.StackedInline):
     model = Task
-    form = TaskForm
+    form = TaskAdminForm
     extra = 0
 
 
@@ -57,7 +33,7 @@ class ChallengeAdmin(admin.ModelAdmin):
 
 @admin.register(Task)
 class TaskAdmin(admin.ModelAdmin):
-    form = TaskForm
+    form = TaskAdminForm
     list_display = [
         "name",
         "challenge",

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
-from challenges import selectors
+from centers.roles import roles_of
+from challenges import selectors, services
+from challenges.forms import ChallengeForm, TaskForm
+from config.forms import add_service_errors, render_form_page
 from uploads.models import ExamState
 from uploads.selectors import exams_visible_to
 
@@ -13,7 +18,8 @@ from uploads.selectors import exams_visible_to
 @login_required
 def challenge_list(request: HttpRequest) -> HttpResponse:
     challenges = selectors.challenges_visible_to(request.user).prefetch_related("tasks")
-    return render(request, "challenges/list.html", {"challenges": challenges})
+    context = {"challenges": challenges, "can_create": services.can_create_challenges(request.user)}
+    return render(request, "challenges/list.html", context)
 
 
 @login_required
@@ -32,9 +38,41 @@ def challenge_detail(request: HttpRequest, slug: str) -> HttpResponse:
     }
     tasks = [(task, counts.get(task.id)) for task in challenge.tasks.all()]
     teams = selectors.teams_visible_to(request.user).filter(challenge=challenge)
+    roles = roles_of(request.user)
     context = {
         "challenge": challenge,
         "tasks": tasks,
         "teams": teams.prefetch_related("members__user"),
+        "is_organizer": roles.superuser or challenge.id in roles.organizer_of,
     }
     return render(request, "challenges/detail.html", context)
+
+
+@login_required
+def challenge_new(request: HttpRequest) -> HttpResponse:
+    if not services.can_create_challenges(request.user):
+        raise PermissionDenied
+    form = ChallengeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            challenge = services.create_challenge(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return redirect("challenges:detail", slug=challenge.slug)
+    return render_form_page(request, form, _("Create a challenge"), _("Create the challenge"))
+
+
+@login_required
+def task_new(request: HttpRequest, slug: str) -> HttpResponse:
+    challenge = get_object_or_404(selectors.challenges_organized_by(request.user), slug=slug)
+    form = TaskForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_task(user=request.user, challenge=challenge, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return redirect("challenges:detail", slug=challenge.slug)
+    heading = _("Add a task to %(challenge)s") % {"challenge": challenge}
+    return render_form_page(request, form, heading, _("Add the task"))
