@@ -82,6 +82,13 @@ def _print_evaluation(result: dict) -> None:
             print("  " + " ".join(f"{n:5d}" for n in row))
 
 
+def _tau_text(tau: dict) -> str:
+    # tau is undefined (None) when every team ties in the official or the bootstrap rankings.
+    if any(tau.get(k) is None for k in ("median", "low", "high")):
+        return "undefined (teams tie)"
+    return f"median {tau['median']:.3f} [{tau['low']:.3f}, {tau['high']:.3f}]"
+
+
 def _print_ranking(result: dict) -> None:
     width = max(4, *(len(t["team"]) for t in result["teams"]))
     print(
@@ -93,10 +100,7 @@ def _print_ranking(result: dict) -> None:
             f"{t['rank']:>4}  {t['team']:<{width}}  {t['score']:8.4f}  {ci:^19}  "
             f"{t['p_first']:8.3f}  {t['mean_rank']:9.2f}"
         )
-    tau = result["kendall_tau"]
-    print(
-        f"Kendall's tau, official vs bootstrap rankings: median {tau['median']:.3f} [{tau['low']:.3f}, {tau['high']:.3f}]"
-    )
+    print(f"Kendall's tau, official vs bootstrap rankings: {_tau_text(result['kendall_tau'])}")
     print(f"Significant differences (paired bootstrap, Holm, alpha {result['alpha']}):")
     significant = [p for p in result["pairwise"] if p["significant"]]
     for p in significant:

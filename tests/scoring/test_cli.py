@@ -105,3 +105,13 @@ def test_rank_prints_a_table_and_json(tmp_path):
         teams[1],
     )
     assert bad.returncode == 1 and "alpha: predictions file: cannot be read" in bad.stderr
+
+
+def test_rank_of_identical_teams_says_tau_is_undefined(tmp_path):
+    truth = write_csv(tmp_path / "t.csv", TRUTH)
+    same = "exam_id,probability\nBRS-1,0.2\nBRS-2,0.9\nBRS-3,0.4\nBRS-4,0.4\n"
+    a = write_csv(tmp_path / "a.csv", same)
+    b = write_csv(tmp_path / "b.csv", same)
+    done = run("rank", "--metric", "auroc", "--truth", truth, f"A={a}", f"B={b}")
+    assert done.returncode == 0, done.stderr
+    assert "undefined (teams tie)" in done.stdout
