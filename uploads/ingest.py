@@ -19,7 +19,7 @@ from typing import IO
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from challenges.models import InputKind
@@ -300,13 +300,31 @@ def _store(
 
 
 def _exam_for(study_key: str, upload: Upload, file_id: str) -> tuple[Exam, bool]:
-    exam = (
+    exam = _locked_exam(study_key, upload)
+    if exam is not None:
+        return exam, False
+    try:
+        # A savepoint: two jobs (workers, or parallel browser uploads) may both find no exam
+        # for a new study; the second insert then waits for the first and fails on the
+        # one-exam-per-study constraint, and its job joins the exam the first one created.
+        with transaction.atomic():
+            return _create_exam(study_key, upload, file_id), True
+    except IntegrityError:
+        exam = _locked_exam(study_key, upload)
+        if exam is None:
+            raise
+        return exam, False
+
+
+def _locked_exam(study_key: str, upload: Upload) -> Exam | None:
+    return (
         Exam.objects.select_for_update()
         .filter(task=upload.task, center=upload.center, study_key=study_key)
         .first()
     )
-    if exam is not None:
-        return exam, False
+
+
+def _create_exam(study_key: str, upload: Upload, file_id: str) -> Exam:
     exam = Exam.objects.create(
         public_id=new_public_id(upload.task.exam_prefix),
         task=upload.task,
@@ -323,7 +341,7 @@ def _exam_for(study_key: str, upload: Upload, file_id: str) -> tuple[Exam, bool]
     )
     _record_reception(exam, upload, file_id)
     _flag_duplicate(exam)
-    return exam, True
+    return exam
 
 
 def _record_reception(exam: Exam, upload: Upload, file_id: str) -> None:

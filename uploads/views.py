@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_POST
 from centers.models import Center
 from centers.roles import roles_of
 from challenges.selectors import tasks_open_for_upload
+from config.forms import add_service_errors
 from uploads import selectors, services
 from uploads.forms import ReviewForm, UploadStartForm
 from uploads.models import ExamState
@@ -35,8 +37,7 @@ def upload_new(request: HttpRequest) -> HttpResponse:
         try:
             upload = services.start_upload(user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, error)
         else:
             return redirect("uploads:session", upload_id=upload.id)
     return render(request, "uploads/new.html", {"form": form})
@@ -47,7 +48,15 @@ def upload_session(request: HttpRequest, upload_id) -> HttpResponse:
     upload = get_object_or_404(
         selectors.uploads_visible_to(request.user).select_related("task", "center"), pk=upload_id
     )
-    return render(request, "uploads/session.html", {"upload": upload, **_progress(upload)})
+    context = {"upload": upload, "parallel_uploads": _parallel_uploads(), **_progress(upload)}
+    return render(request, "uploads/session.html", context)
+
+
+def _parallel_uploads() -> int:
+    """Files the browser sends at once. A few keep the link busy without flooding gunicorn
+    (Uppy's default is 20); SQLite (development, tests) takes one writer at a time, and
+    without a broker each file's last chunk also runs its de-identification in the request."""
+    return 1 if connection.vendor == "sqlite" else 4
 
 
 @login_required

@@ -19,6 +19,7 @@
       endpoint: root.dataset.endpoint,
       headers: { "X-CSRFToken": root.dataset.csrf },
       chunkSize: 5 * 1024 * 1024,
+      limit: parseInt(root.dataset.parallel, 10) || 4,
       retryDelays: [0, 1000, 3000, 5000, 10000],
       allowedMetaFields: [],
       removeFingerprintOnSuccess: true,

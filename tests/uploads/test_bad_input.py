@@ -47,8 +47,6 @@ def _stored_names() -> set[str]:
     return set(ExamFile.objects.values_list("storage_name", flat=True))
 
 
-
-
 def _conformity(exam: Exam) -> set[str]:
     return {f["code"] for f in exam.conformity_failures}
 
@@ -98,9 +96,7 @@ def test_unreadable_files_are_rejected_one_by_one_and_the_rest_goes_on(pipeline,
     assert pipeline.quarantine_files() == []
 
 
-def test_zip_entries_unsafe_nested_or_broken_are_skipped_by_position(
-    pipeline, tmp_path, settings
-):
+def test_zip_entries_unsafe_nested_or_broken_are_skipped_by_position(pipeline, tmp_path, settings):
     paths = _ct(tmp_path, 7210)
     intruder = _ct(tmp_path, 7211, slices=8, name="intruder")
     inner = io.BytesIO()

@@ -232,9 +232,7 @@ def test_planted_identifiers_never_survive_ingest(pipeline, tmp_path, caplog):
         assert b"ingest_uploaded_file" in places["worker log"]  # the log we scanned is real
 
 
-def test_same_study_keeps_its_uids_and_is_flagged_when_another_center_sends_it(
-    pipeline, tmp_path
-):
+def test_same_study_keeps_its_uids_and_is_flagged_when_another_center_sends_it(pipeline, tmp_path):
     identity = PlantedIdentity.from_seed(7003)
     series = calcium_ct_series(seed=7003, target_class="A", identity=identity, n_slices=8,
                                size=SIZE)  # fmt: skip

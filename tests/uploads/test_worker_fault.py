@@ -56,7 +56,9 @@ def test_killed_worker_job_is_recovered_by_the_sweep(pipeline, tmp_path):
     assert exam.slice_count == SLICES
     keys = list(exam.files.values_list("instance_key", flat=True))
     assert len(keys) == len(set(keys)) == SLICES
-    assert len(pipeline.exam_files()) == SLICES, "a half-written file of the killed run was left in the store"
+    assert len(pipeline.exam_files()) == SLICES, (
+        "a half-written file of the killed run was left in the store"
+    )
     assert pipeline.quarantine_files() == []
     moves = [(e.from_state, e.to_state) for e in exam.events.all() if e.from_state != e.to_state]
     assert moves == [("received", "deidentified"), ("deidentified", "in_review")]
