@@ -37,13 +37,18 @@ def _isolated_stores(settings, tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _celery_mode(request):
     """Tasks run in-process except in tests that use the real worker."""
+    from celery.result import allow_join_result
+
     from config.celery import app
 
     eager = "celery_worker" not in request.fixturenames
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = eager
     app.conf.task_eager_propagates = True
-    yield
+    # Eager tasks run concurrently in live-server threads toggle Celery's process-wide
+    # "inside a task" flag without a lock and can leave it set; a test is never inside a task.
+    with allow_join_result():
+        yield
     app.conf.task_always_eager = previous
 
 

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-# The live server and Playwright's sync API share the test's thread with an event loop:
-# Django's async-safety guard would refuse every ORM call from the test body.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 sys.path.insert(0, str(Path(__file__).parent.parent / "uploads"))  # ingest_helpers
+
+
+@pytest.fixture(autouse=True)
+def _allow_orm_beside_playwright(monkeypatch):
+    # Playwright's sync API runs an event loop in the test's thread: Django's async-safety
+    # guard would refuse every ORM call from the test body. Only for these tests, so that the
+    # deployment checks and the worker elsewhere never see the variable.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_collection_modifyitems(items):
