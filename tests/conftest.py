@@ -21,6 +21,11 @@ from django.conf import settings as django_settings
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_collection_modifyitems(items):
+    """Browser tests last: once Playwright starts, its event loop stays for the session."""
+    items.sort(key=lambda item: "/tests/e2e/" in str(item.path))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_stores(settings, tmp_path_factory):
     """Each test session writes its dataset store and quarantine under pytest's tmp dir.

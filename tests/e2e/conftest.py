@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -11,12 +12,13 @@ CHROMIUM = Path("/usr/bin/chromium")
 sys.path.insert(0, str(Path(__file__).parent.parent / "uploads"))  # ingest_helpers
 
 
-@pytest.fixture(autouse=True)
-def _allow_orm_beside_playwright(monkeypatch):
-    # Playwright's sync API runs an event loop in the test's thread: Django's async-safety
-    # guard would refuse every ORM call from the test body. Only for these tests, so that the
-    # deployment checks and the worker elsewhere never see the variable.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+@pytest.fixture(scope="session", autouse=True)
+def _allow_orm_beside_playwright():
+    # Playwright's sync API leaves an event loop running in the main thread for the rest of
+    # the session: Django's async-safety guard would then refuse every ORM call, including the
+    # test database's teardown. Browser tests run last (tests/conftest.py), so the deployment
+    # checks and the worker, started earlier, never see this variable.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 
 def pytest_collection_modifyitems(items):
