@@ -1,14 +1,124 @@
-"""Exam-level work after files arrive: metadata from the per-series manifest, conformity checks,
-and the move to review."""
+"""Exam-level work of the ingest pipeline: finding or creating a study's exam (consent, audit,
+duplicates), its per-series manifest, conformity checks and the move to review."""
 
 from __future__ import annotations
 
+import secrets
 from collections import defaultdict
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from uploads import conformity, lifecycle
-from uploads.models import Exam, ExamState
+from uploads.models import ConsentRecord, Exam, ExamState, Upload
+
+ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
+# States in which an exam still takes new files.
+OPEN_STATES = (ExamState.RECEIVED, ExamState.DEIDENTIFIED, ExamState.IN_REVIEW)
+
+
+def new_public_id(prefix: str) -> str:
+    while True:
+        candidate = f"{prefix}-" + "".join(secrets.choice(ID_ALPHABET) for _ in range(6))
+        if not Exam.objects.filter(public_id=candidate).exists():
+            return candidate
+
+
+def exam_for_study(study_key: str, upload: Upload, file_id: str) -> Exam:
+    """The exam of this study at this center for this task, locked; created on first sight."""
+    exam = _locked_exam(study_key, upload)
+    if exam is not None:
+        return exam
+    try:
+        # A savepoint: two jobs (workers, or parallel browser uploads) may both find no exam
+        # for a new study; the second insert then waits for the first and fails on the
+        # one-exam-per-study constraint, and its job joins the exam the first one created.
+        with transaction.atomic():
+            return _create_exam(study_key, upload, file_id)
+    except IntegrityError:
+        exam = _locked_exam(study_key, upload)
+        if exam is None:
+            raise
+        return exam
+
+
+def _locked_exam(study_key: str, upload: Upload) -> Exam | None:
+    return (
+        Exam.objects.select_for_update()
+        .filter(task=upload.task, center=upload.center, study_key=study_key)
+        .first()
+    )
+
+
+def _create_exam(study_key: str, upload: Upload, file_id: str) -> Exam:
+    exam = Exam.objects.create(
+        public_id=new_public_id(upload.task.exam_prefix),
+        task=upload.task,
+        center=upload.center,
+        study_key=study_key,
+        created_by=upload.uploaded_by,
+    )
+    ConsentRecord.objects.create(
+        exam=exam,
+        information_letter_version=upload.information_letter_version,
+        information_letter_date=upload.information_letter_date,
+        attested_by=upload.uploaded_by,
+        attested_at=upload.created_at,
+    )
+    _record_reception(exam, upload, file_id)
+    _flag_duplicate(exam)
+    return exam
+
+
+def _record_reception(exam: Exam, upload: Upload, file_id: str) -> None:
+    lifecycle.record(
+        exam,
+        actor=upload.uploaded_by,
+        reason="received",
+        details={"upload": str(upload.id), "file": file_id},
+    )
+    lifecycle.record(
+        exam,
+        actor=upload.uploaded_by,
+        reason="consent_attested",
+        details={
+            "letter_version": upload.information_letter_version,
+            "letter_date": upload.information_letter_date.isoformat(),
+        },
+    )
+
+
+def _flag_duplicate(exam: Exam) -> None:
+    original = (
+        Exam.objects.filter(study_key=exam.study_key)
+        .exclude(pk=exam.pk)
+        .exclude(state=ExamState.WITHDRAWN)
+        .order_by("created_at")
+        .first()
+    )
+    if original is not None:
+        exam.duplicate_of = original
+        exam.hold_reasons = sorted(set(exam.hold_reasons) | {"duplicate_study"})
+        exam.save(update_fields=["duplicate_of", "hold_reasons", "updated_at"])
+
+
+def merge_series_info(exam: Exam, series_key: str, meta: dict, hold_reasons: list[str]) -> None:
+    """Fold one instance's metadata into the exam's per-series manifest."""
+    info = exam.series_info.get(series_key[:16], {})
+    thicknesses = set(info.get("thicknesses", []))
+    if meta.get("slice_thickness_mm") is not None:
+        thicknesses.add(float(meta["slice_thickness_mm"]))
+    info.update(
+        modality=meta.get("modality") or info.get("modality", ""),
+        thicknesses=sorted(thicknesses),
+        rows=meta.get("rows") or info.get("rows"),
+        columns=meta.get("columns") or info.get("columns"),
+        pixel_spacing_mm=meta.get("pixel_spacing_mm") or info.get("pixel_spacing_mm"),
+        patient_age_years=meta.get("patient_age_years", info.get("patient_age_years")),
+        patient_sex=meta.get("patient_sex") or info.get("patient_sex"),
+    )
+    exam.series_info[series_key[:16]] = info
+    exam.hold_reasons = sorted(set(exam.hold_reasons) | set(hold_reasons))
+    exam.save(update_fields=["series_info", "hold_reasons", "updated_at"])
 
 
 def summarize(exam: Exam) -> conformity.ExamSummary:

@@ -9,7 +9,6 @@ killed half-way is simply run again (by the broker's redelivery or by the quaran
 from __future__ import annotations
 
 import logging
-import secrets
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,26 +18,21 @@ from typing import IO
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from challenges.models import InputKind
-from uploads import archive, lifecycle, quarantine
+from uploads import archive, exams, quarantine
 from uploads.deid import DeidRejected, deidentify_dicom, detect_kind
 from uploads.exams import finalize_exam
 from uploads.models import (
-    ConsentRecord,
-    Exam,
     ExamEvent,
     ExamFile,
-    ExamState,
     Upload,
     UploadedFile,
 )
 
 log = logging.getLogger(__name__)
-ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
-OPEN_STATES = (ExamState.RECEIVED, ExamState.DEIDENTIFIED, ExamState.IN_REVIEW)
 SPOOL_IN_MEMORY = 32 * 1024 * 1024
 
 
@@ -83,13 +77,6 @@ class JobReport:
 
 def deid_key() -> bytes:
     return settings.DEID_SECRET.encode()
-
-
-def new_public_id(prefix: str) -> str:
-    while True:
-        candidate = f"{prefix}-" + "".join(secrets.choice(ID_ALPHABET) for _ in range(6))
-        if not Exam.objects.filter(public_id=candidate).exists():
-            return candidate
 
 
 def ingest_uploaded_file(file_id: str) -> str:
@@ -267,8 +254,8 @@ def _store(
     outcome: Outcome, clean: IO[bytes], upload: Upload, report: JobReport, entry: int | None
 ) -> None:
     with transaction.atomic():
-        exam, created = _exam_for(outcome.study_key, upload, report.file_id)
-        if exam.state not in OPEN_STATES:
+        exam = exams.exam_for_study(outcome.study_key, upload, report.file_id)
+        if exam.state not in exams.OPEN_STATES:
             report.problems.append(
                 Problem("exam_already_reviewed", "Exam already reviewed.", entry)
             )
@@ -294,106 +281,9 @@ def _store(
             size=default_storage.size(stored),
             slice_position_mm=outcome.metadata.get("slice_position_mm"),
         )
-        _merge_series_info(exam, outcome)
+        exams.merge_series_info(exam, outcome.series_key, outcome.metadata, outcome.hold_reasons)
     report.instances_accepted += 1
     report.touched.add(exam.id)
-
-
-def _exam_for(study_key: str, upload: Upload, file_id: str) -> tuple[Exam, bool]:
-    exam = _locked_exam(study_key, upload)
-    if exam is not None:
-        return exam, False
-    try:
-        # A savepoint: two jobs (workers, or parallel browser uploads) may both find no exam
-        # for a new study; the second insert then waits for the first and fails on the
-        # one-exam-per-study constraint, and its job joins the exam the first one created.
-        with transaction.atomic():
-            return _create_exam(study_key, upload, file_id), True
-    except IntegrityError:
-        exam = _locked_exam(study_key, upload)
-        if exam is None:
-            raise
-        return exam, False
-
-
-def _locked_exam(study_key: str, upload: Upload) -> Exam | None:
-    return (
-        Exam.objects.select_for_update()
-        .filter(task=upload.task, center=upload.center, study_key=study_key)
-        .first()
-    )
-
-
-def _create_exam(study_key: str, upload: Upload, file_id: str) -> Exam:
-    exam = Exam.objects.create(
-        public_id=new_public_id(upload.task.exam_prefix),
-        task=upload.task,
-        center=upload.center,
-        study_key=study_key,
-        created_by=upload.uploaded_by,
-    )
-    ConsentRecord.objects.create(
-        exam=exam,
-        information_letter_version=upload.information_letter_version,
-        information_letter_date=upload.information_letter_date,
-        attested_by=upload.uploaded_by,
-        attested_at=upload.created_at,
-    )
-    _record_reception(exam, upload, file_id)
-    _flag_duplicate(exam)
-    return exam
-
-
-def _record_reception(exam: Exam, upload: Upload, file_id: str) -> None:
-    lifecycle.record(
-        exam,
-        actor=upload.uploaded_by,
-        reason="received",
-        details={"upload": str(upload.id), "file": file_id},
-    )
-    lifecycle.record(
-        exam,
-        actor=upload.uploaded_by,
-        reason="consent_attested",
-        details={
-            "letter_version": upload.information_letter_version,
-            "letter_date": upload.information_letter_date.isoformat(),
-        },
-    )
-
-
-def _flag_duplicate(exam: Exam) -> None:
-    original = (
-        Exam.objects.filter(study_key=exam.study_key)
-        .exclude(pk=exam.pk)
-        .exclude(state=ExamState.WITHDRAWN)
-        .order_by("created_at")
-        .first()
-    )
-    if original is not None:
-        exam.duplicate_of = original
-        exam.hold_reasons = sorted(set(exam.hold_reasons) | {"duplicate_study"})
-        exam.save(update_fields=["duplicate_of", "hold_reasons", "updated_at"])
-
-
-def _merge_series_info(exam: Exam, outcome: Outcome) -> None:
-    meta = outcome.metadata
-    info = exam.series_info.get(outcome.series_key[:16], {})
-    thicknesses = set(info.get("thicknesses", []))
-    if meta.get("slice_thickness_mm") is not None:
-        thicknesses.add(float(meta["slice_thickness_mm"]))
-    info.update(
-        modality=meta.get("modality") or info.get("modality", ""),
-        thicknesses=sorted(thicknesses),
-        rows=meta.get("rows") or info.get("rows"),
-        columns=meta.get("columns") or info.get("columns"),
-        pixel_spacing_mm=meta.get("pixel_spacing_mm") or info.get("pixel_spacing_mm"),
-        patient_age_years=meta.get("patient_age_years", info.get("patient_age_years")),
-        patient_sex=meta.get("patient_sex") or info.get("patient_sex"),
-    )
-    exam.series_info[outcome.series_key[:16]] = info
-    exam.hold_reasons = sorted(set(exam.hold_reasons) | set(outcome.hold_reasons))
-    exam.save(update_fields=["series_info", "hold_reasons", "updated_at"])
 
 
 def sweep_quarantine(
