@@ -115,6 +115,7 @@ def merge_series_info(exam: Exam, series_key: str, meta: dict, hold_reasons: lis
         pixel_spacing_mm=meta.get("pixel_spacing_mm") or info.get("pixel_spacing_mm"),
         patient_age_years=meta.get("patient_age_years", info.get("patient_age_years")),
         patient_sex=meta.get("patient_sex") or info.get("patient_sex"),
+        text_regions=meta.get("text_regions") or info.get("text_regions", []),
     )
     exam.series_info[series_key[:16]] = info
     exam.hold_reasons = sorted(set(exam.hold_reasons) | set(hold_reasons))

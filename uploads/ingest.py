@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from challenges.models import InputKind
 from uploads import archive, exams, quarantine
-from uploads.deid import DeidRejected, deidentify_dicom, detect_kind
+from uploads.deid import DeidRejected, deidentify_dicom, deidentify_jpeg, detect_kind
 from uploads.exams import finalize_exam
 from uploads.models import (
     ExamEvent,
@@ -237,14 +237,14 @@ def _deidentify_dicom(raw: IO[bytes], clean: IO[bytes]) -> Outcome:
 
 
 def _deidentify_jpeg(raw: IO[bytes], clean: IO[bytes]) -> Outcome:
-    from uploads.deid import deidentify_jpeg
-
     result = deidentify_jpeg(raw, clean, key=deid_key(), ocr=settings.DEID_OCR)
+    # The masked boxes are kept so that the reviewer sees where text was (never the text).
+    metadata = {**result.metadata, "text_regions": [list(box) for box in result.text_regions]}
     return Outcome(
         result.pixel_key,
         result.pixel_key,
         result.pixel_key,
-        result.metadata,
+        metadata,
         list(result.hold_reasons),
         ".jpg",
     )

@@ -7,7 +7,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 
 from centers.roles import roles_of
-from uploads.models import Exam, ExamState, Upload, UploadedFile
+from uploads.models import Exam, ExamFile, ExamState, Upload, UploadedFile
 
 
 def exams_visible_to(user: User | AnonymousUser) -> QuerySet[Exam]:
@@ -55,3 +55,8 @@ def exams_of_upload(upload: Upload) -> QuerySet[Exam]:
         .select_related("task")
         .order_by("created_at")
     )
+
+
+def ordered_files(exam: Exam) -> QuerySet[ExamFile]:
+    """An exam's images in reading order: series, then position along the slice normal."""
+    return exam.files.order_by("series_key", "slice_position_mm", "id")

@@ -12,6 +12,7 @@ urlpatterns = [
     path("exams/", views.exam_list, name="exams"),
     path("exams/<str:public_id>/", views.exam_detail, name="exam"),
     path("exams/<str:public_id>/review/", views.review_decide, name="review"),
+    path("exams/<str:public_id>/images/<int:index>.png", views.exam_preview, name="preview"),
     path("exams/<str:public_id>/withdraw/", views.exam_withdraw, name="withdraw"),
     path("review/", views.review_queue, name="review_queue"),
 ]

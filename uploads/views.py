@@ -3,12 +3,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from annotations import rendering
 from centers.models import Center
 from centers.roles import roles_of
 from challenges.selectors import tasks_open_for_upload
@@ -92,6 +94,7 @@ def exam_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     roles = roles_of(request.user)
     context = {
         "exam": exam,
+        "image_count": exam.files.count(),
         "events": exam.events.select_related("actor"),
         "review_form": ReviewForm()
         if selectors.review_queue(request.user).filter(pk=exam.pk).exists()
@@ -104,6 +107,28 @@ def exam_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         ),
     }
     return render(request, "uploads/exam.html", context)
+
+
+@login_required
+def exam_preview(request: HttpRequest, public_id: str, index: int) -> HttpResponse:
+    """One image of the exam as PNG, for the reviewer and the exam's center only."""
+    exam = get_object_or_404(selectors.exams_visible_to(request.user), public_id=public_id)
+    files = list(selectors.ordered_files(exam).values_list("storage_name", "series_key"))
+    if not 0 <= index < len(files):
+        raise Http404
+    name, series_key = files[index]
+    try:
+        with default_storage.open(name, "rb") as stored:
+            if name.endswith(".jpg"):
+                regions = exam.series_info.get(series_key[:16], {}).get("text_regions", [])
+                png = rendering.jpeg_png(stored, outline=[tuple(box) for box in regions])
+            else:
+                png = rendering.dicom_slice_png(stored)
+    except rendering.RenderError as error:
+        return HttpResponse(str(error), status=422, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @login_required
