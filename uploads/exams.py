@@ -171,7 +171,11 @@ def finalize_exam(exam_id: int, *, upload_id: str = "") -> Exam:
         "upload": upload_id,
     }
     if exam.state == ExamState.IN_REVIEW:
-        lifecycle.record(exam, actor=None, reason="files_added", details=details)
+        # One audit line per upload that adds files, not one per file: a folder upload sends
+        # each slice as its own job, and a series has hundreds.
+        already = exam.events.filter(details__upload=upload_id).exists()
+        if not already:
+            lifecycle.record(exam, actor=None, reason="files_added", details=details)
         return exam
     if exam.state == ExamState.RECEIVED:
         lifecycle.move(

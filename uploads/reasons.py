@@ -79,9 +79,19 @@ MESSAGES = {
 }
 
 
+EVENT_REASONS = {
+    "received": _("Received"),
+    "consent_attested": _("Consent attested"),
+    "deidentified": _("De-identified"),
+    "conformity_checked": _("Conformity checked"),
+    "files_added": _("Files added by a later upload"),
+    "consent_objection": _("The patient objected: files erased"),
+}
+
+
 def describe(code: str, params: dict[str, Any] | None = None, fallback: str = "") -> str:
     """The translated text of a reason code; unknown codes fall back to the stored message."""
-    template = MESSAGES.get(code) or EXCLUSION_REASONS.get(code)
+    template = MESSAGES.get(code) or EXCLUSION_REASONS.get(code) or EVENT_REASONS.get(code)
     if template is None:
         return fallback or code
     try:

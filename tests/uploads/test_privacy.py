@@ -210,6 +210,8 @@ def test_planted_identifiers_never_survive_ingest(pipeline, tmp_path, caplog):
     assert (dect_exam.slice_count, dect_exam.series_count) == (2 * DECT_SLICES, 2)
     reasons = set(ct_exam.events.values_list("reason", flat=True))
     assert {"received", "consent_attested", "deidentified", "files_added"} <= reasons
+    # The second upload's files are one audit line, not one per slice.
+    assert ct_exam.events.filter(reason="files_added").count() == 1
 
     _check_dicom_exam(ct_exam, ct, ct_id)
     _check_dicom_exam(dect_exam, dect, dect_id)
