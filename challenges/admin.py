@@ -71,3 +71,10 @@ class ChallengeStaffAdmin(admin.ModelAdmin):
     list_display = ["user", "challenge", "role"]
     list_filter = ["role", "challenge"]
     autocomplete_fields = ["user"]
+
+
+@admin.register(TeamMember)
+class TeamMemberAdmin(admin.ModelAdmin):
+    list_display = ["user", "team", "discipline"]
+    list_filter = ["discipline", "team__challenge"]
+    autocomplete_fields = ["user"]

@@ -91,3 +91,24 @@ class ExamEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(UploadedFile)
+class UploadedFileAdmin(admin.ModelAdmin):
+    """Read-only: a received file's progress and the problems found (never its name)."""
+
+    list_display = ["id", "upload", "size", "offset", "state", "attempts", "created_at"]
+    list_filter = ["state"]
+    readonly_fields = [
+        "upload",
+        "size",
+        "offset",
+        "state",
+        "attempts",
+        "problems",
+        "exams_created",
+        "instances_accepted",
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False
