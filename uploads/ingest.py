@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -174,6 +175,8 @@ def _ingest_entry(zipped, item: archive.Entry, upload: Upload, report: JobReport
         except archive.ArchiveRefused as refused:
             report.problems.append(Problem(refused.code, refused.message, item.number))
             return
+        except SoftTimeLimitExceeded:
+            raise  # the job's time is up: let Celery retry it, do not blame the entry
         except Exception:  # noqa: BLE001 - a corrupt entry must not stop the others
             report.problems.append(
                 Problem("zip_unreadable", f"Entry {item.number} cannot be read.", item.number)
@@ -215,6 +218,8 @@ def _ingest_one(
         except DeidRejected as rejected:
             report.problems.append(Problem(rejected.code, rejected.message, entry))
             return
+        except SoftTimeLimitExceeded:
+            raise
         except Exception as error:  # noqa: BLE001 - one bad file must not sink the upload
             # Only the exception type is logged: messages may quote file content.
             log.error("de-identification failed: %s", type(error).__name__)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 
 from uploads import ingest
 
@@ -10,7 +11,8 @@ from uploads import ingest
 @shared_task(
     bind=True,
     acks_late=True,
-    autoretry_for=(OSError,),
+    # A killed or timed-out attempt is simply run again: the job is idempotent.
+    autoretry_for=(OSError, SoftTimeLimitExceeded),
     retry_backoff=True,
     max_retries=3,
     soft_time_limit=3600,
