@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from challenges.models import Challenge, Task
@@ -38,11 +39,16 @@ class TaskForm(forms.ModelForm):
             "conformity_rules",
         ]
         help_texts = {
-            "conformity_rules": _(
-                'A JSON object, e.g. {"modality": "CT", '
-                '"slice_thickness_mm": [2.5, 3.0], "no_gaps": true}. Rules: '
-            )
-            + ", ".join(KNOWN_RULES),
+            # format_lazy keeps the text translatable: adding to a lazy string would freeze it
+            # in the language active at import.
+            "conformity_rules": format_lazy(
+                "{}{}",
+                _(
+                    'A JSON object, e.g. {"modality": "CT", '
+                    '"slice_thickness_mm": [2.5, 3.0], "no_gaps": true}. Rules: '
+                ),
+                ", ".join(KNOWN_RULES),
+            ),
         }
 
     def clean_exam_prefix(self) -> str:
