@@ -54,6 +54,9 @@ if PRODUCTION and len(DEID_SECRET) < 32:
 if not DEID_SECRET:
     DEID_SECRET = _development_secret(VAR_DIR / "deid_secret")
 
+# Largest single uploaded file (a zip of a whole study counts as one file).
+UPLOAD_MAX_FILE_SIZE = int(os.environ.get("UPLOAD_MAX_FILE_SIZE", str(8 * 1024**3)))
+
 # Look for burned-in text in ultrasound images with Tesseract (about 3 s an image on one core);
 # when off, a cheap header-band heuristic runs and the exam is flagged for the reviewer.
 DEID_OCR = os.environ.get("DEID_OCR", "1") == "1"

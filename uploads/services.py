@@ -20,7 +20,7 @@ from uploads import lifecycle, quarantine
 from uploads.models import ConsentRecord, Exam, ExamState, Upload, UploadedFile
 from uploads.reasons import EXCLUSION_REASONS
 
-MAX_FILE_SIZE = int(getattr(settings, "UPLOAD_MAX_FILE_SIZE", 8 * 1024**3))
+MAX_FILE_SIZE = settings.UPLOAD_MAX_FILE_SIZE
 
 
 def start_upload(
