@@ -95,6 +95,7 @@ def ingest_uploaded_file(file_id: str) -> str:
         _ingest_path(path, uploaded.upload, report)
     for exam_id in sorted(report.touched):
         finalize_exam(exam_id, upload_id=str(uploaded.upload_id))
+    uploaded.upload.exams.add(*report.touched)
     return _close(uploaded, report)
 
 
@@ -126,7 +127,7 @@ def _close(uploaded: UploadedFile, report: JobReport) -> str:
     # Counted from the audit trail, not the report: an exam created by an attempt that was
     # killed is still this file's.
     uploaded.exams_created = ExamEvent.objects.filter(
-        reason="received", details__file=str(uploaded.id)
+        exam_id__in=report.touched, reason="received", details__file=str(uploaded.id)
     ).count()
     uploaded.instances_accepted = report.instances_accepted
     uploaded.save(

@@ -37,6 +37,8 @@ class Upload(models.Model):
     )
     information_letter_version = models.CharField(_("information letter version"), max_length=40)
     information_letter_date = models.DateField(_("information letter date"))
+    # The exams this session sent files to: one row per exam, not per file.
+    exams = models.ManyToManyField("Exam", related_name="uploads", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

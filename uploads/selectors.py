@@ -48,13 +48,8 @@ def files_of_upload(user: User | AnonymousUser, upload_id) -> QuerySet[UploadedF
 
 
 def exams_of_upload(upload: Upload) -> QuerySet[Exam]:
-    """Exams that received files from this upload session (from the audit trail)."""
-    return (
-        Exam.objects.filter(events__details__upload=str(upload.id))
-        .distinct()
-        .select_related("task")
-        .order_by("created_at")
-    )
+    """Exams that received files from this upload session."""
+    return upload.exams.select_related("task", "center").order_by("created_at")
 
 
 def ordered_files(exam: Exam) -> QuerySet[ExamFile]:

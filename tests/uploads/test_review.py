@@ -14,7 +14,7 @@ def _exam(pipeline, tmp_path, seed: int) -> Exam:
     upload = pipeline.start("coronary-calcium")
     pipeline.send(upload, tmp_path / str(seed))
     pipeline.settle(upload)
-    return Exam.objects.filter(events__details__upload=str(upload.id)).distinct().get()
+    return upload.exams.get()
 
 
 def test_exclusion_needs_a_reason_and_is_audited(pipeline, client, tmp_path):
