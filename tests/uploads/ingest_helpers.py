@@ -8,24 +8,15 @@ import datetime as dt
 import re
 import sqlite3
 import subprocess
-import time
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.conftest import wait_for
+
 DONE_STATES = ("done", "rejected")
 
-
-def wait_for(predicate, timeout: float = 90, interval: float = 0.1):
-    """Poll until predicate() is truthy (the worker runs in another process)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s")
 
 
 @dataclass
