@@ -18,27 +18,7 @@ from playwright.sync_api import Page, expect
 from synthetic.ct import calcium_ct_series
 from synthetic.identity import PlantedIdentity
 from synthetic.ultrasound import breast_ultrasound_jpeg
-
-PASSWORD = "radchallenge-demo"  # noqa: S105 - the demo accounts' published password
-
-
-def _log_in(page: Page, base: str) -> None:
-    page.goto(base + "/accounts/login/")
-    page.fill("input[name=username]", "uploader")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    expect(page.get_by_role("link", name="Log in")).to_have_count(0)
-
-
-def _start_upload(page: Page, base: str, task_name: str) -> None:
-    page.goto(base + "/uploads/new/")
-    page.select_option("select[name=task]", label=task_name)
-    expect(page.locator("select[name=center] option:checked")).to_contain_text("CHU de Lyon")
-    page.fill("input[name=information_letter_version]", "2024-v3")
-    page.fill("input[name=information_letter_date]", "2024-01-15")
-    page.check("input[name=consent_attested]")
-    page.click("main form button[type=submit]")
-    expect(page).to_have_url(re.compile(r"/uploads/[0-9a-f-]{36}/$"))
+from tests.e2e.browser import log_in, start_upload
 
 
 @pytest.fixture
@@ -58,7 +38,7 @@ def test_uploader_sends_a_ct_folder_and_an_ultrasound_image(
     paths = calcium_ct_series(seed=7300, target_class="B", identity=identity, n_slices=20,
                               size=64).write(folder)  # fmt: skip
     (folder / "notes.txt").write_text("not an image\n")
-    _log_in(page, live_server.url)
+    log_in(page, live_server.url)
 
     # Without consent the form refuses to go on.
     page.goto(live_server.url + "/uploads/new/")
@@ -69,7 +49,7 @@ def test_uploader_sends_a_ct_folder_and_an_ultrasound_image(
     expect(page).to_have_url(re.compile(r"/uploads/new/$"))
     expect(page.locator("input[name=consent_attested]:invalid")).to_have_count(1)
 
-    _start_upload(page, live_server.url, calcium.name)
+    start_upload(page, live_server.url, calcium.name)
     page.set_input_files("#folder", str(folder))
     expect(page.locator("#overall")).to_have_js_property("value", 100, timeout=60_000)
     rejected = page.locator("#files tr.file-rejected")
@@ -79,7 +59,7 @@ def test_uploader_sends_a_ct_folder_and_an_ultrasound_image(
     expect(page.locator("#files tr.file-done")).to_have_count(len(paths))
     expect(page.locator("#exams .badge")).to_have_text("In review", timeout=30_000)
 
-    _start_upload(page, live_server.url, breast.name)
+    start_upload(page, live_server.url, breast.name)
     us_folder = tmp_path / "us"
     us_folder.mkdir()
     jpeg = us_folder / f"{identity.patient_family_name}_{identity.patient_id}.jpg"

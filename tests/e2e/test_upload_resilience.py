@@ -9,6 +9,7 @@ from playwright.sync_api import Page, Route, expect
 
 from synthetic.ct import calcium_ct_series
 from synthetic.identity import PlantedIdentity
+from tests.e2e.browser import log_in, start_upload
 
 
 def test_a_dropped_chunk_is_retried_and_the_file_completes(
@@ -19,17 +20,8 @@ def test_a_dropped_chunk_is_retried_and_the_file_completes(
     folder = tmp_path / "ct"
     calcium_ct_series(seed=7500, target_class="A", identity=PlantedIdentity.from_seed(7500),
                       n_slices=8, size=64).write(folder, filename_style="instance")  # fmt: skip
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("input[name=username]", "uploader")
-    page.fill("input[name=password]", "radchallenge-demo")
-    page.click("main form button[type=submit]")
-    page.goto(live_server.url + "/uploads/new/")
-    page.select_option("select[name=task]", label="Coronary calcium: Agatston class A–E")
-    page.fill("input[name=information_letter_version]", "2024-v3")
-    page.fill("input[name=information_letter_date]", "2024-01-15")
-    page.check("input[name=consent_attested]")
-    page.click("main form button[type=submit]")
-    expect(page).to_have_url(re.compile(r"/uploads/[0-9a-f-]{36}/$"))
+    log_in(page, live_server.url)
+    start_upload(page, live_server.url, "Coronary calcium: Agatston class A–E")
 
     dropped = []
 
@@ -47,3 +39,18 @@ def test_a_dropped_chunk_is_retried_and_the_file_completes(
     assert len(dropped) == 1
     assert UploadedFile.objects.filter(state="done").count() == 8
     assert Exam.objects.get().slice_count == 8
+
+
+def test_the_upload_page_works_from_the_keyboard(page: Page, live_server, transactional_db, demo):
+    log_in(page, live_server.url)
+    start_upload(page, live_server.url, "Breast nodule: benign or malignant")
+    reached = set()
+    for _ in range(40):  # Tab through the page as a keyboard user would
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "() => { const e = document.activeElement;"
+            " return (e.id || '') + '|' + (e.textContent || '').trim().toLowerCase(); }"
+        )
+        reached.add(focused)
+    assert any("browse files" in f for f in reached), reached  # Uppy's file picker
+    assert any(f.startswith("folder|") for f in reached), reached  # the folder picker

@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 
 from synthetic.ct import calcium_ct_series
 from synthetic.identity import PlantedIdentity
+from tests.e2e.browser import log_in
 
 
 def test_withdrawal_needs_confirmation(page: Page, live_server, transactional_db, demo, tmp_path):
@@ -18,10 +19,7 @@ def test_withdrawal_needs_confirmation(page: Page, live_server, transactional_db
                       n_slices=8, size=64).write(tmp_path / "ct")  # fmt: skip
     pipeline.send(pipeline.start("coronary-calcium"), tmp_path / "ct")
     exam = Exam.objects.get()
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("input[name=username]", "uploader")
-    page.fill("input[name=password]", "radchallenge-demo")
-    page.click("main form button[type=submit]")
+    log_in(page, live_server.url)
     page.goto(f"{live_server.url}/uploads/exams/{exam.public_id}/")
     questions = []
 
