@@ -33,12 +33,32 @@ class Roles:
     def is_reviewer(self) -> bool:
         return self.is_organizer or bool(self.reviewer_of)
 
+    def organizes(self, challenge_id: int) -> bool:
+        return self.superuser or challenge_id in self.organizer_of
+
+    def reviews(self, challenge_id: int) -> bool:
+        return self.organizes(challenge_id) or challenge_id in self.reviewer_of
+
+    @property
+    def staff_of(self) -> frozenset[int]:
+        """Challenges this person organizes or reviews (superusers: see `superuser`)."""
+        return self.organizer_of | self.reviewer_of
+
+    @property
+    def upload_centers(self) -> frozenset[int]:
+        """Centers this person sends exams for."""
+        return self.centers_with(CenterRole.MANAGER, CenterRole.UPLOADER)
+
+    def may_withdraw(self, *, center_id: int, challenge_id: int) -> bool:
+        """A patient's objection is recorded by their center or the challenge's organizers."""
+        return center_id in self.upload_centers or self.organizes(challenge_id)
+
     def centers_with(self, *roles: str) -> frozenset[int]:
         return frozenset(c for c, held in self.center_roles.items() if held & set(roles))
 
     @property
     def is_uploader(self) -> bool:
-        return bool(self.centers_with(CenterRole.UPLOADER, CenterRole.MANAGER))
+        return bool(self.upload_centers)
 
     @property
     def is_annotator(self) -> bool:

@@ -27,7 +27,7 @@ def challenges_reviewed_by(user: User | AnonymousUser) -> QuerySet[Challenge]:
     roles = roles_of(user)
     if roles.superuser:
         return Challenge.objects.all()
-    return Challenge.objects.filter(id__in=roles.organizer_of | roles.reviewer_of)
+    return Challenge.objects.filter(id__in=roles.staff_of)
 
 
 def tasks_open_for_upload(user: User | AnonymousUser) -> QuerySet[Task]:

@@ -50,7 +50,7 @@ def create_challenge(
 
 def add_task(*, user: User, challenge: Challenge, **fields) -> Task:
     roles = roles_of(user)
-    if not (roles.superuser or challenge.id in roles.organizer_of):
+    if not roles.organizes(challenge.id):
         raise PermissionDenied(_("Only this challenge's organizers add tasks."))
     problems = validate_rules(fields.get("conformity_rules") or {})
     if problems:

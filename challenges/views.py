@@ -43,7 +43,7 @@ def challenge_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "challenge": challenge,
         "tasks": tasks,
         "teams": teams.prefetch_related("members__user"),
-        "is_organizer": roles.superuser or challenge.id in roles.organizer_of,
+        "is_organizer": roles.organizes(challenge.id),
     }
     return render(request, "challenges/detail.html", context)
 

@@ -16,7 +16,7 @@ def exams_visible_to(user: User | AnonymousUser) -> QuerySet[Exam]:
         return Exam.objects.none()
     if roles.superuser:
         return Exam.objects.all()
-    staff = roles.organizer_of | roles.reviewer_of
+    staff = roles.staff_of
     own_centers = roles.centers_with("manager", "uploader", "annotator")
     return Exam.objects.filter(Q(task__challenge_id__in=staff) | Q(center_id__in=own_centers))
 
@@ -27,7 +27,7 @@ def review_queue(user: User | AnonymousUser) -> QuerySet[Exam]:
         return Exam.objects.none()
     queue = Exam.objects.filter(state=ExamState.IN_REVIEW)
     if not roles.superuser:
-        queue = queue.filter(task__challenge_id__in=roles.organizer_of | roles.reviewer_of)
+        queue = queue.filter(task__challenge_id__in=roles.staff_of)
     # Oldest first: a fair queue; flagged exams are shown with their flags.
     return queue.select_related("task", "center").order_by("created_at", "id")
 

@@ -37,8 +37,7 @@ def start_upload(
         raise ValidationError(
             {"consent_attested": _("Attest that every patient was informed and did not object.")}
         )
-    allowed = roles_of(user).centers_with("manager", "uploader")
-    if center.id not in allowed or center.status != Center.Status.APPROVED:
+    if center.id not in roles_of(user).upload_centers or center.status != Center.Status.APPROVED:
         raise PermissionDenied(_("You cannot upload for this center."))
     if information_letter_date > timezone.localdate():
         raise ValidationError(
@@ -106,8 +105,7 @@ def cancel_file(*, uploaded_file: UploadedFile) -> None:
 
 
 def _require_reviewer(user: User, exam: Exam) -> None:
-    roles = roles_of(user)
-    if not (roles.superuser or exam.task.challenge_id in roles.organizer_of | roles.reviewer_of):
+    if not roles_of(user).reviews(exam.task.challenge_id):
         raise PermissionDenied(_("You do not review this challenge."))
 
 
@@ -134,9 +132,9 @@ def withdraw_exam(*, exam: Exam, user: User) -> list[str]:
     Returns the releases that already carried the exam (they cannot be recalled from teams'
     disks, so the organizers must be told which ones).
     """
-    roles = roles_of(user)
-    in_center = exam.center_id in roles.centers_with("manager", "uploader")
-    if not (in_center or roles.superuser or exam.task.challenge_id in roles.organizer_of):
+    if not roles_of(user).may_withdraw(
+        center_id=exam.center_id, challenge_id=exam.task.challenge_id
+    ):
         raise PermissionDenied(_("You cannot withdraw this exam."))
     with transaction.atomic():
         exam = Exam.objects.select_for_update().get(pk=exam.pk)

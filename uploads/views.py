@@ -22,7 +22,7 @@ from uploads.models import ExamState
 
 def _upload_centers(user):
     return Center.objects.filter(
-        id__in=roles_of(user).centers_with("manager", "uploader"), status=Center.Status.APPROVED
+        id__in=roles_of(user).upload_centers, status=Center.Status.APPROVED
     )
 
 
@@ -100,11 +100,7 @@ def exam_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         if selectors.review_queue(request.user).filter(pk=exam.pk).exists()
         else None,
         "can_withdraw": exam.state != ExamState.WITHDRAWN
-        and (
-            roles.superuser
-            or exam.center_id in roles.centers_with("manager", "uploader")
-            or exam.task.challenge_id in roles.organizer_of
-        ),
+        and roles.may_withdraw(center_id=exam.center_id, challenge_id=exam.task.challenge_id),
     }
     return render(request, "uploads/exam.html", context)
 
